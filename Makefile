@@ -1,0 +1,49 @@
+# The two commands a new user needs: `make run` and `make test`. Both set everything up.
+PYTHON ?= python3.11
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+ROWS   ?= 20000
+SEED   ?= 42
+
+.PHONY: help setup run test lint bench lock clean
+
+help:
+	@echo "make run    set up .venv, generate synthetic sources, run every dataset pipeline"
+	@echo "make test   set up .venv and run the test suite"
+	@echo "make lint   ruff over the code"
+	@echo "make bench  benchmarks (figures, not tests)"
+	@echo "make lock   rewrite requirements/lock.txt from the current .venv"
+	@echo "make clean  remove data/ (sources, raw zone, releases)"
+
+$(STAMP): pyproject.toml requirements/lock.txt requirements/nodeps.txt
+	@command -v $(PYTHON) >/dev/null || { echo "error: $(PYTHON) not found; samverkan needs Python 3.11 (set PYTHON=...)"; exit 1; }
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade "pip>=24"
+	$(BIN)/python -m pip install --quiet -c requirements/lock.txt -e ".[airflow,dev]"
+	$(BIN)/python -m pip install --quiet --no-deps -r requirements/nodeps.txt
+	touch $(STAMP)
+
+setup: $(STAMP)
+
+run: $(STAMP)
+	$(BIN)/samverkan generate --seed $(SEED) --rows $(ROWS)
+	$(BIN)/samverkan run --all
+	$(BIN)/samverkan verify
+
+test: $(STAMP)
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+lint: $(STAMP)
+	$(BIN)/ruff check pipelines dags tests bench
+	$(BIN)/ruff format --check pipelines dags tests bench
+
+bench: $(STAMP)
+	$(BIN)/python bench/kanon.py
+	$(BIN)/python bench/pipeline.py --rows 100000
+
+lock: $(STAMP)
+	$(BIN)/python -m pip freeze --exclude-editable | grep -v -i -E '^(pycanon|anjana|beartype)==' > requirements/lock.txt
+
+clean:
+	rm -rf data

@@ -1,0 +1,1 @@
+"""The ``samverkan`` command: one module per subcommand, wired in ``main``."""

@@ -1,0 +1,64 @@
+"""Entry point of the ``samverkan`` command.
+
+Each subcommand lives in its own module with ``register(subparsers)`` and a handler.
+Errors the user can cause end here as one line on stderr, never as a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+
+from pipelines import __version__
+from pipelines.errors import SamverkanError
+
+EPILOG = """\
+Typical use:
+  samverkan generate --seed 42 --rows 20000   synthetic source systems under data/sources
+  samverkan run --all                          extract, validate, anonymise, publish all
+  samverkan verify                             re-check every published snapshot
+
+Locations default to ./data (sources, raw, releases); override with SAMVERKAN_DATA_DIR,
+SAMVERKAN_RAW_DIR, SAMVERKAN_RELEASE_DIR, SAMVERKAN_SOURCE_DB_URL (see README).
+"""
+
+
+def build_parser() -> argparse.ArgumentParser:
+    from pipelines.cli import generate, run, verify  # noqa: PLC0415 (keeps --help fast)
+
+    parser = argparse.ArgumentParser(
+        prog="samverkan",
+        description="Share Huddinge kommun's operational data with researchers: extract, "
+        "validate, anonymise and publish Parquet snapshots.",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--version", action="version", version=f"samverkan {__version__}")
+    parser.add_argument("-q", "--quiet", action="store_true", help="only warnings and errors")
+    sub = parser.add_subparsers(title="commands", metavar="COMMAND", required=True)
+    for module in (generate, run, verify):
+        module.register(sub)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(
+        level=logging.WARNING if args.quiet else logging.INFO,
+        format="%(message)s",
+        stream=sys.stderr,
+    )
+    try:
+        return int(args.handler(args) or 0)
+    except SamverkanError as exc:
+        print(f"error: {exc.one_line()}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        print("interrupted; nothing was published by the interrupted step", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())
