@@ -1,0 +1,64 @@
+"""One Airflow DAG per dataset spec: extract -> validate raw -> anonymise -> validate release
+-> publish, the publish task emitting the dataset's Asset.
+
+Wiring only: every task calls one library function (``pipelines.orchestration.run_stage``)
+that imports the heavy parts inside the worker. Adding a spec file adds a DAG.
+"""
+
+from __future__ import annotations
+
+from airflow.sdk import Asset, dag, get_current_context, task
+
+from pipelines.orchestration import DagConfig, dag_configs, run_stage, version_for
+
+
+def _run(dataset: str, stage: str) -> dict:
+    context = get_current_context()
+    dag_run = context["dag_run"]
+    version = version_for(context.get("logical_date"), getattr(dag_run, "run_after", None))
+    return run_stage(dataset, stage, run_id=dag_run.run_id, version=version)
+
+
+def release_asset(dataset: str, tier: str = "open") -> Asset:
+    return Asset(name=f"samverkan.{tier}.{dataset}", uri=f"samverkan://releases/{tier}/{dataset}")
+
+
+def build_dag(config: DagConfig):
+    @dag(
+        dag_id=f"samverkan_{config.dataset}",
+        description=config.title,
+        schedule=config.cron,
+        start_date=config.start_date,
+        catchup=config.catchup,
+        max_active_runs=1,
+        tags=list(config.tags),
+        default_args={"retries": config.retries, "retry_delay": config.retry_delay},
+    )
+    def pipeline():
+        @task
+        def extract() -> dict:
+            return _run(config.dataset, "extract")
+
+        @task
+        def validate_raw(_: dict) -> dict:
+            return _run(config.dataset, "validate_raw")
+
+        @task
+        def anonymise(_: dict) -> dict:
+            return _run(config.dataset, "anonymise")
+
+        @task
+        def validate_release(_: dict) -> dict:
+            return _run(config.dataset, "validate_release")
+
+        @task(outlets=[release_asset(config.dataset, config.tier)])
+        def publish(_: dict) -> dict:
+            return _run(config.dataset, "publish")
+
+        publish(validate_release(anonymise(validate_raw(extract()))))
+
+    return pipeline()
+
+
+for _config in dag_configs():
+    globals()[f"samverkan_{_config.dataset}"] = build_dag(_config)

@@ -1,0 +1,1 @@
+"""Anonymisation: identifiers, generalisation, suppression and pseudonyms, from the spec."""

@@ -1,0 +1,190 @@
+"""Turn source text (or loosely typed source values) into the spec's Arrow types.
+
+Exports from Swedish systems write numbers with decimal commas and space thousands
+separators, dates as ISO, ``01.03.2025`` or Excel serial numbers. Conversion is vectorised
+with pyarrow.compute; when a value cannot be converted the error names the row and column,
+never the value.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from pipelines.errors import ExtractError
+from pipelines.specs.model import Column
+
+ARROW_TYPES: dict[str, pa.DataType] = {
+    "string": pa.string(),
+    "int": pa.int64(),
+    "float": pa.float64(),
+    "date": pa.date32(),
+    "timestamp": pa.timestamp("us", tz="UTC"),
+    "bool": pa.bool_(),
+}
+
+_INT_RE = r"^[+-]?\d+$"
+_FLOAT_RE = r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$"
+_SPACES = ["\u00a0", "\u202f", "\u2009", " ", "\u00ad"]  # nbsp, narrow nbsp, thin, space, soft hyphen
+_TRUE = ["true", "ja", "yes", "1", "sant"]
+_FALSE = ["false", "nej", "no", "0", "falskt"]
+_EXCEL_EPOCH_DAYS = -25569  # 1899-12-30 relative to 1970-01-01
+
+
+@dataclass(frozen=True)
+class Where:
+    """Where a batch came from, for error messages: dataset, file and first row number."""
+
+    dataset: str
+    file: str
+    first_row: int = 1  # row number (1-based, header not counted) of the batch's first row
+
+
+def arrow_schema(columns: list[Column]) -> pa.Schema:
+    return pa.schema([pa.field(c.name, ARROW_TYPES[c.type]) for c in columns])
+
+
+def _fail(where: Where, column: Column, bad: pa.Array, problem: str) -> ExtractError:
+    """An error at the first True in ``bad``; the value itself is never included."""
+    index = pc.index(bad, True).as_py()
+    return ExtractError(
+        problem,
+        dataset=where.dataset,
+        file=where.file,
+        row=where.first_row + max(index, 0),
+        column=column.source_name,
+    )
+
+
+def _blank_to_null(text: pa.Array) -> pa.Array:
+    stripped = pc.utf8_trim_whitespace(text)
+    return pc.if_else(pc.equal(stripped, ""), pa.scalar(None, pa.string()), stripped)
+
+
+def _remove_spaces(text: pa.Array) -> pa.Array:
+    for space in _SPACES:
+        text = pc.replace_substring(text, space, "")
+    return text
+
+
+def _check(text: pa.Array, converted: pa.Array, where: Where, column: Column, what: str) -> None:
+    bad = pc.and_(pc.is_valid(text), pc.is_null(converted))
+    if pc.any(bad).as_py():
+        raise _fail(where, column, bad, f"value is not {what}")
+
+
+def _to_int(text: pa.Array, where: Where, column: Column) -> pa.Array:
+    clean = _remove_spaces(text)
+    ok = pc.match_substring_regex(clean, _INT_RE)
+    _check(text, pc.if_else(ok, clean, None), where, column, "a whole number")
+    return pc.cast(pc.if_else(ok, clean, None), pa.int64())
+
+
+def _to_float(text: pa.Array, where: Where, column: Column, decimal: str) -> pa.Array:
+    clean = _remove_spaces(text)
+    if decimal == ",":
+        has_point = pc.match_substring(clean, ".")
+        if pc.any(pc.and_(has_point, pc.match_substring(clean, ","))).as_py():
+            clean = pc.replace_substring(clean, ".", "")  # 1.234,50: point as thousands mark
+        clean = pc.replace_substring(clean, ",", ".")
+    ok = pc.match_substring_regex(clean, _FLOAT_RE)
+    _check(text, pc.if_else(ok, clean, None), where, column, f"a number (decimal mark {decimal!r})")
+    return pc.cast(pc.if_else(ok, clean, None), pa.float64())
+
+
+def _to_date(text: pa.Array, where: Where, column: Column) -> pa.Array:
+    result = pc.strptime(text, format="%Y-%m-%d", unit="s", error_is_null=True)
+    for fmt in ("%d.%m.%Y", "%Y%m%d", "%d/%m/%Y"):
+        missing = pc.and_(pc.is_valid(text), pc.is_null(result))
+        if not pc.any(missing).as_py():
+            break
+        result = pc.coalesce(result, pc.strptime(text, format=fmt, unit="s", error_is_null=True))
+    dates = pc.cast(result, pa.date32())
+    missing = pc.and_(pc.is_valid(text), pc.is_null(dates))
+    if pc.any(missing).as_py():  # Excel serial day numbers, e.g. 45717
+        serial_ok = pc.and_(missing, pc.match_substring_regex(text, r"^\d{5}$"))
+        days = pc.cast(pc.if_else(serial_ok, text, None), pa.int32())
+        from_serial = pc.cast(pc.add(days, _EXCEL_EPOCH_DAYS), pa.date32())
+        dates = pc.coalesce(dates, from_serial)
+    _check(text, dates, where, column, "a date (YYYY-MM-DD, DD.MM.YYYY or an Excel date)")
+    return dates
+
+
+def _to_timestamp(text: pa.Array, where: Where, column: Column) -> pa.Array:
+    result = None
+    for fmt in ("%Y-%m-%dT%H:%M:%S%z", "%Y-%m-%d %H:%M:%S%z"):
+        parsed = pc.strptime(text, format=fmt, unit="us", error_is_null=True)
+        result = parsed if result is None else pc.coalesce(result, parsed)
+    naive = None
+    for fmt in ("%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M"):
+        parsed = pc.strptime(text, format=fmt, unit="us", error_is_null=True)
+        naive = parsed if naive is None else pc.coalesce(naive, parsed)
+    # Local times without an offset are Swedish wall-clock times.
+    local = pc.assume_timezone(naive, "Europe/Stockholm", ambiguous="earliest", nonexistent="earliest")
+    stamps = pc.coalesce(pc.cast(result, pa.timestamp("us", tz="UTC")), local)
+    _check(text, stamps, where, column, "a timestamp (ISO 8601)")
+    return pc.cast(stamps, pa.timestamp("us", tz="UTC"))
+
+
+def _to_bool(text: pa.Array, where: Where, column: Column) -> pa.Array:
+    lower = pc.utf8_lower(text)
+    truth = pc.is_in(lower, pa.array(_TRUE))
+    falsity = pc.is_in(lower, pa.array(_FALSE))
+    value = pc.if_else(truth, True, pc.if_else(falsity, False, None))
+    _check(text, value, where, column, "true/false (ja/nej)")
+    return value
+
+
+def convert_text(text: pa.Array, column: Column, where: Where, *, decimal: str = ".") -> pa.Array:
+    """Convert a string array to the column's spec type; blanks become nulls."""
+    text = _blank_to_null(pc.cast(text, pa.string()))
+    match column.type:
+        case "string":
+            result = text
+        case "int":
+            result = _to_int(text, where, column)
+        case "float":
+            result = _to_float(text, where, column, decimal)
+        case "date":
+            result = _to_date(text, where, column)
+        case "timestamp":
+            result = _to_timestamp(text, where, column)
+        case "bool":
+            result = _to_bool(text, where, column)
+    return result
+
+
+def convert_any(values: pa.Array, column: Column, where: Where) -> pa.Array:
+    """Convert values that may already be typed (SQL, JSON) to the column's spec type."""
+    target = ARROW_TYPES[column.type]
+    if values.type == target:
+        return values
+    if pa.types.is_null(values.type):
+        return pa.nulls(len(values), target)
+    if column.type in ("int", "float") and (
+        pa.types.is_integer(values.type) or pa.types.is_floating(values.type)
+    ):
+        if column.type == "int" and pa.types.is_floating(values.type):
+            whole = pc.equal(pc.floor(values), values)
+            bad = pc.and_(pc.is_valid(values), pc.invert(whole))
+            if pc.any(bad).as_py():
+                raise _fail(where, column, pc.fill_null(bad, False), "value is not a whole number")
+        return pc.cast(values, target)
+    if column.type == "timestamp" and pa.types.is_timestamp(values.type):
+        if values.type.tz is None:
+            values = pc.assume_timezone(values, "Europe/Stockholm", ambiguous="earliest",
+                                        nonexistent="earliest")
+        return pc.cast(values, target)
+    if column.type == "date" and pa.types.is_timestamp(values.type):
+        return pc.cast(values, target)
+    if column.type == "string" and not pa.types.is_string(values.type):
+        if pa.types.is_large_string(values.type):
+            return pc.cast(values, pa.string())
+        if pa.types.is_nested(values.type):
+            bad = pc.is_valid(values)
+            raise _fail(where, column, bad, "expected text, found a nested JSON value")
+        return pc.cast(values, pa.string())
+    return convert_text(pc.cast(values, pa.string()), column, where)
+

@@ -1,0 +1,1 @@
+"""Publishing: immutable, atomically visible snapshots with a manifest, and their checks."""

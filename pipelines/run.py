@@ -1,0 +1,276 @@
+"""One run of one dataset: extract -> validate raw -> anonymise -> validate release -> publish.
+
+Each stage is a plain function of a ``RunContext`` that reads its input from and writes its
+output to the run's folder in the raw zone, so the CLI can call them in a row and an
+Airflow task can call exactly one of them in any worker, passing nothing but names. Each
+stage records a value-free summary (``<stage>.json``) that the publish stage puts into the
+manifest. Rerunning a stage overwrites its own output only; nothing is published before
+the release gate has passed.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+import re
+import shutil
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pyarrow.parquet as pq
+
+from pipelines.anonymise.classes import equivalence_classes
+from pipelines.anonymise.generalise import SUPPRESSED
+from pipelines.anonymise.policy import apply_policy, release_columns
+from pipelines.anonymise.pseudonym import load_key
+from pipelines.config import Settings
+from pipelines.errors import SamverkanError, ValidationFailed
+from pipelines.extract import extract_to_parquet
+from pipelines.publish.manifest import build_manifest
+from pipelines.publish.parquet import write_release_parquet
+from pipelines.publish.snapshot import publish_snapshot
+from pipelines.specs.model import DatasetSpec, Tier
+
+log = logging.getLogger(__name__)
+
+STAGES = ("extract", "validate_raw", "anonymise", "validate_release", "publish")
+_SAFE = re.compile(r"[^A-Za-z0-9_.-]+")
+
+
+def today_version() -> str:
+    return dt.datetime.now(dt.UTC).date().isoformat()
+
+
+def safe_id(text: str) -> str:
+    """A run id usable as a folder name on every filesystem."""
+    return _SAFE.sub("_", text).strip("._") or "run"
+
+
+@dataclass(frozen=True)
+class RunContext:
+    spec: DatasetSpec
+    settings: Settings
+    run_id: str
+    version: str
+    tier: Tier = "open"
+    project: str | None = None
+
+    @property
+    def work_dir(self) -> Path:
+        return self.settings.raw_dir / self.spec.name / "runs" / safe_id(self.run_id)
+
+    @property
+    def extract_path(self) -> Path:
+        return self.work_dir / "extract.parquet"
+
+    @property
+    def candidate_path(self) -> Path:
+        return self.work_dir / "candidate.parquet"
+
+    @property
+    def quarantine_dir(self) -> Path:
+        return self.settings.raw_dir / self.spec.name / "quarantine" / safe_id(self.run_id)
+
+    def record(self, stage: str, summary: dict[str, Any]) -> dict[str, Any]:
+        self.work_dir.mkdir(parents=True, exist_ok=True)
+        (self.work_dir / f"{stage}.json").write_text(
+            json.dumps(summary, indent=2, ensure_ascii=False, default=str), encoding="utf-8"
+        )
+        return summary
+
+    def recorded(self, stage: str) -> dict[str, Any]:
+        path = self.work_dir / f"{stage}.json"
+        if not path.exists():
+            raise SamverkanError(f"stage {stage} has not run for run {self.run_id}",
+                                 dataset=self.spec.name)
+        return json.loads(path.read_text(encoding="utf-8"))
+
+
+# ------------------------------------------------------------------------------ stages
+def extract(ctx: RunContext) -> dict[str, Any]:
+    result = extract_to_parquet(ctx.spec, ctx.settings, ctx.extract_path)
+    return ctx.record("extract", {
+        "rows": result.rows,
+        "seconds": round(result.seconds, 3),
+        "source": result.source,
+        "extracted_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+    })
+
+
+def _quarantine(ctx: RunContext, summary_line: str) -> Path:
+    target = ctx.quarantine_dir
+    target.mkdir(parents=True, exist_ok=True)
+    for name in ("extract.parquet", "raw_validation_full.json", "validate_raw.json",
+                 "extract.json"):
+        src = ctx.work_dir / name
+        if src.exists():
+            shutil.move(str(src), target / name)
+    (target / "REPORT.txt").write_text(
+        f"Dataset {ctx.spec.name}, run {ctx.run_id}: raw validation failed.\n"
+        f"{summary_line}\n\nThe extract is kept here (raw zone) for inspection; nothing was "
+        "published. Full Great Expectations results: raw_validation_full.json\n",
+        encoding="utf-8",
+    )
+    return target
+
+
+def validate_raw(ctx: RunContext) -> dict[str, Any]:
+    from pipelines.validate import validate_table  # noqa: PLC0415 - GX is slow to import
+
+    table = pq.read_table(ctx.extract_path)
+    summary = validate_table(
+        table, ctx.spec.raw_suite, spec=ctx.spec,
+        expectations_dir=ctx.settings.expectations_dir,
+        report_path=ctx.work_dir / "raw_validation_full.json",
+    )
+    ctx.record("validate_raw", summary.to_dict())
+    if not summary.success:
+        where = _quarantine(ctx, summary.failure_line())
+        raise ValidationFailed(
+            f"raw validation failed, extract quarantined in {where}: {summary.failure_line()}",
+            dataset=ctx.spec.name,
+        )
+    return summary.to_dict()
+
+
+def anonymise(ctx: RunContext) -> dict[str, Any]:
+    table = pq.read_table(ctx.extract_path)
+    key = load_key(ctx.project) if ctx.tier == "project" else None
+    result = apply_policy(table, ctx.spec, tier=ctx.tier, key=key)
+    write_release_parquet(result.table, ctx.candidate_path, {
+        "samverkan.dataset": ctx.spec.name,
+        "samverkan.tier": ctx.tier,
+        "samverkan.licence": ctx.spec.licence,
+    })
+    return ctx.record("anonymise", result.report)
+
+
+def _privacy_gate(ctx: RunContext, table: Any) -> dict[str, Any]:
+    """Independent re-check of the release candidate: columns, k and suppression."""
+    expected = [c.name for c in release_columns(ctx.spec, ctx.tier)]
+    if table.column_names != expected:
+        raise ValidationFailed("release candidate has unexpected columns", dataset=ctx.spec.name)
+    qis = [c.name for c in ctx.spec.columns if c.role == "quasi_identifier" and c.name in expected]
+    policy = ctx.spec.anonymisation
+    if not qis or table.num_rows == 0:
+        return {"k_checked": None, "suppressed_records": 0}
+    import pyarrow.compute as pc  # noqa: PLC0415
+
+    suppressed = pc.fill_null(pc.equal(table.column(qis[0]), SUPPRESSED), False)
+    suppressed = suppressed.to_numpy(zero_copy_only=False)
+    kept = table.filter(~suppressed)
+    classes = equivalence_classes(kept, qis)
+    k = int(classes.sizes.min()) if kept.num_rows else None
+    share = float(suppressed.sum() / table.num_rows)
+    if k is not None and k < policy.k:
+        raise ValidationFailed(f"privacy gate: a class of {k} records is below k={policy.k}",
+                               dataset=ctx.spec.name)
+    if share > policy.suppression_limit + 1e-12:
+        raise ValidationFailed(
+            f"privacy gate: {share:.1%} suppressed, above the limit "
+            f"{policy.suppression_limit:.1%}", dataset=ctx.spec.name)
+    return {"k_checked": k, "suppressed_records": int(suppressed.sum())}
+
+
+def validate_release(ctx: RunContext) -> dict[str, Any]:
+    from pipelines.validate import validate_table  # noqa: PLC0415 - GX is slow to import
+
+    table = pq.read_table(ctx.candidate_path)
+    summary = validate_table(
+        table, ctx.spec.release_suite, spec=ctx.spec,
+        expectations_dir=ctx.settings.expectations_dir,
+        report_path=ctx.work_dir / "release_validation_full.json",
+    )
+    if not summary.success:
+        ctx.record("validate_release", summary.to_dict())
+        raise ValidationFailed(f"release validation failed: {summary.failure_line()}",
+                               dataset=ctx.spec.name)
+    gate = _privacy_gate(ctx, table)
+    return ctx.record("validate_release", summary.to_dict() | {"privacy_gate": gate})
+
+
+def publish(ctx: RunContext) -> dict[str, Any]:
+    extracted = ctx.recorded("extract")
+    raw = ctx.recorded("validate_raw")
+    policy = ctx.recorded("anonymise")
+    release = ctx.recorded("validate_release")
+    meta = pq.read_metadata(ctx.candidate_path)
+    schema = meta.schema.to_arrow_schema()
+
+    def manifest(version: str, files: list[dict[str, Any]]) -> dict[str, Any]:
+        return build_manifest(
+            spec=ctx.spec, tier=ctx.tier, version=version, run_id=ctx.run_id,
+            schema=schema, rows=meta.num_rows, files=files,
+            validation={"raw": raw, "release": release}, policy=policy,
+            source=extracted["source"], extracted_at=extracted["extracted_at"],
+        )
+
+    tier_folder = ctx.tier if ctx.tier == "open" else f"project/{ctx.project}"
+    result = publish_snapshot(
+        store=ctx.settings.release_dir, tier=tier_folder, dataset=ctx.spec.name,
+        base_version=ctx.version, data_files=[ctx.candidate_path], build_manifest=manifest,
+    )
+    return ctx.record("publish", {
+        "path": str(result.path), "version": result.version, "created": result.created,
+        "rows": meta.num_rows,
+    })
+
+
+STAGE_FUNCTIONS: dict[str, Callable[[RunContext], dict[str, Any]]] = {
+    "extract": extract,
+    "validate_raw": validate_raw,
+    "anonymise": anonymise,
+    "validate_release": validate_release,
+    "publish": publish,
+}
+
+
+# ------------------------------------------------------------------------------ whole run
+@dataclass
+class RunResult:
+    dataset: str
+    ok: bool
+    seconds: float
+    stage_seconds: dict[str, float] = field(default_factory=dict)
+    publish: dict[str, Any] | None = None
+    error: str | None = None
+    rows_in: int | None = None
+    suppressed: int | None = None
+
+    def summary_line(self) -> str:
+        if not self.ok:
+            return f"{self.dataset}: FAILED after {self.seconds:.1f}s: {self.error}"
+        assert self.publish is not None
+        state = "published" if self.publish["created"] else "unchanged (already published)"
+        return (
+            f"{self.dataset}: {state} {self.publish['version']}, {self.rows_in} rows in, "
+            f"{self.publish['rows']} released, {self.suppressed or 0} suppressed, "
+            f"{self.seconds:.1f}s -> {self.publish['path']}"
+        )
+
+
+def run_dataset(ctx: RunContext, stages: tuple[str, ...] = STAGES) -> RunResult:
+    """Run the stages in order; a SamverkanError stops the run and is reported, not raised."""
+    started = time.perf_counter()
+    result = RunResult(dataset=ctx.spec.name, ok=False, seconds=0.0)
+    try:
+        for stage in stages:
+            t0 = time.perf_counter()
+            log.info("%s: %s ...", ctx.spec.name, stage.replace("_", " "))
+            out = STAGE_FUNCTIONS[stage](ctx)
+            result.stage_seconds[stage] = round(time.perf_counter() - t0, 3)
+            if stage == "extract":
+                result.rows_in = out["rows"]
+            elif stage == "anonymise":
+                result.suppressed = out.get("suppressed_records")
+            elif stage == "publish":
+                result.publish = out
+        result.ok = True
+    except SamverkanError as exc:
+        result.error = exc.one_line()
+    result.seconds = time.perf_counter() - started
+    return result

@@ -1,0 +1,75 @@
+"""Shared fixtures: isolated data folders, one generated source set and one published store.
+
+Generating and publishing once per session keeps the suite fast; tests that change data
+make their own copies under tmp_path.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+from pipelines.config import Settings
+
+REPO = Path(__file__).resolve().parent.parent
+SHARED_DATA = REPO.parent / "shared" / "data"
+TEST_ROWS = 3000
+TEST_SEED = 7
+
+for _name in list(os.environ):
+    if _name.startswith("SAMVERKAN_") and _name != "SAMVERKAN_TEST_POSTGRES_URL":
+        os.environ.pop(_name)
+
+
+def make_settings(base: Path) -> Settings:
+    return Settings.from_env(base)
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    return make_settings(tmp_path / "data")
+
+
+@pytest.fixture(scope="session")
+def generated_sources(tmp_path_factory: pytest.TempPathFactory) -> Settings:
+    """Synthetic source systems generated once for the whole session (read-only for tests)."""
+    from pipelines.synth.generate import generate_all
+
+    settings = make_settings(tmp_path_factory.mktemp("generated") / "data")
+    generate_all(settings, seed=TEST_SEED, rows=TEST_ROWS)
+    return settings
+
+
+@pytest.fixture
+def sources(generated_sources: Settings, tmp_path: Path) -> Settings:
+    """A private copy of the generated sources, free to break."""
+    settings = make_settings(tmp_path / "data")
+    shutil.copytree(generated_sources.sources_dir, settings.sources_dir)
+    shutil.copytree(generated_sources.raw_dir, settings.raw_dir)
+    return settings
+
+
+@pytest.fixture(scope="session")
+def published(generated_sources: Settings, tmp_path_factory: pytest.TempPathFactory) -> Settings:
+    """Every dataset run once through the whole pipeline (open tier)."""
+    from pipelines.run import RunContext, run_dataset
+    from pipelines.specs import load_all_specs
+
+    base = tmp_path_factory.mktemp("published") / "data"
+    shutil.copytree(generated_sources.data_dir, base)
+    settings = make_settings(base)
+    for spec in load_all_specs():
+        ctx = RunContext(spec=spec, settings=settings, run_id="session", version="2026-01-31")
+        result = run_dataset(ctx)
+        assert result.ok, result.error
+    return settings
+
+
+def postgres_url() -> str:
+    url = os.environ.get("SAMVERKAN_TEST_POSTGRES_URL")
+    if not url:
+        pytest.skip("SAMVERKAN_TEST_POSTGRES_URL is not set (no PostgreSQL for this test run)")
+    return url
