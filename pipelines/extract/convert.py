@@ -106,7 +106,7 @@ def _to_date(text: pa.Array, where: Where, column: Column) -> pa.Array:
     if pc.any(missing).as_py():  # Excel serial day numbers, e.g. 45717
         serial_ok = pc.and_(missing, pc.match_substring_regex(text, r"^\d{5}$"))
         days = pc.cast(pc.if_else(serial_ok, text, None), pa.int32())
-        from_serial = pc.cast(pc.add(days, _EXCEL_EPOCH_DAYS), pa.date32())
+        from_serial = pc.add(days, pa.scalar(_EXCEL_EPOCH_DAYS, pa.int32())).view(pa.date32())
         dates = pc.coalesce(dates, from_serial)
     _check(text, dates, where, column, "a date (YYYY-MM-DD, DD.MM.YYYY or an Excel date)")
     return dates

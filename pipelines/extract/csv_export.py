@@ -177,13 +177,23 @@ def read_csv_batches(
             problem, dataset=dataset, file=label, row=int(match.group(1)) if match else None
         ) from None
     if bad_rows:
-        line = bad_rows[0]
         raise ExtractError(
             f"row has the wrong number of fields (expected {len(dialect.header)})",
             dataset=dataset,
             file=label,
-            row=line - 1 if line else None,
+            row=bad_rows[0] - 1 if bad_rows[0] else _first_ragged_row(path, dialect),
         )
+
+
+def _first_ragged_row(path: Path, dialect: CsvDialect) -> int | None:
+    """Data row number of the first record with the wrong number of fields (slow path)."""
+    with path.open(encoding=dialect.encoding, errors="replace", newline="") as fh:
+        reader = csv.reader(fh, delimiter=dialect.delimiter)
+        next(reader, None)
+        for number, record in enumerate(reader, start=1):
+            if record and len(record) != len(dialect.header):
+                return number
+    return None
 
 
 def describe_dialect(path: Path, source: CsvSource, dataset: str) -> dict[str, str]:
