@@ -68,7 +68,9 @@ def published(generated_sources: Settings, tmp_path_factory: pytest.TempPathFact
     return settings
 
 
+@pytest.fixture
 def postgres_url() -> str:
+    """The PostgreSQL server for tests (``.ci/run`` sets it); skip with a reason without it."""
     url = os.environ.get("SAMVERKAN_TEST_POSTGRES_URL")
     if not url:
         pytest.skip("SAMVERKAN_TEST_POSTGRES_URL is not set (no PostgreSQL for this test run)")
