@@ -176,6 +176,29 @@ def _privacy_gate(ctx: RunContext, table: Any) -> dict[str, Any]:
     return {"k_checked": k, "suppressed_records": int(suppressed.sum())}
 
 
+def _pii_gate(ctx: RunContext, findings: list[Any], what: str) -> dict[str, Any]:
+    """Block on any personal data found; the report (no values) stays in the raw zone."""
+    by_kind: dict[str, int] = {}
+    for finding in findings:
+        by_kind[str(finding.kind)] = by_kind.get(str(finding.kind), 0) + 1
+    if findings:
+        report = ctx.work_dir / f"pii_findings_{what}.json"
+        report.write_text(json.dumps([
+            {"kind": str(f.kind), "detector": f.detector, "where": f.where,
+             "row": f.row if f.row is None else f.row + 1, "file": f.source}
+            for f in findings
+        ], indent=2), encoding="utf-8")
+        first = findings[0]
+        raise ValidationFailed(
+            f"PII gate: {len(findings)} possible personal data finding(s) in the {what} "
+            f"({', '.join(f'{k}: {n}' for k, n in sorted(by_kind.items()))}); first in "
+            f"{first.where}" + (f", row {first.row + 1}" if first.row is not None else "")
+            + f"; report in {report}",
+            dataset=ctx.spec.name,
+        )
+    return {"findings": 0}
+
+
 def validate_release(ctx: RunContext) -> dict[str, Any]:
     from pipelines.validate import validate_table  # noqa: PLC0415 - GX is slow to import
 
@@ -183,14 +206,18 @@ def validate_release(ctx: RunContext) -> dict[str, Any]:
     summary = validate_table(
         table, ctx.spec.release_suite, spec=ctx.spec,
         expectations_dir=ctx.settings.expectations_dir,
-        report_path=ctx.work_dir / "release_validation_full.json",
+        report_path=ctx.work_dir / "release_validation_full.json", tier=ctx.tier,
     )
     if not summary.success:
         ctx.record("validate_release", summary.to_dict())
         raise ValidationFailed(f"release validation failed: {summary.failure_line()}",
                                dataset=ctx.spec.name)
     gate = _privacy_gate(ctx, table)
-    return ctx.record("validate_release", summary.to_dict() | {"privacy_gate": gate})
+    from pipelines.pii.scan import scan_table  # noqa: PLC0415
+
+    pii = _pii_gate(ctx, scan_table(table, source=ctx.candidate_path.name), "release candidate")
+    return ctx.record("validate_release",
+                      summary.to_dict() | {"privacy_gate": gate, "pii_scan": pii})
 
 
 def publish(ctx: RunContext) -> dict[str, Any]:
@@ -209,10 +236,21 @@ def publish(ctx: RunContext) -> dict[str, Any]:
             source=extracted["source"], extracted_at=extracted["extracted_at"],
         )
 
+    def scan_snapshot(folder: Path) -> None:
+        from pipelines.pii.scan import scan_paths  # noqa: PLC0415
+
+        report = scan_paths([folder])
+        if report.errors or report.skipped:
+            raise ValidationFailed(
+                f"PII gate: {len(report.errors) + len(report.skipped)} snapshot file(s) could "
+                "not be scanned", dataset=ctx.spec.name)
+        _pii_gate(ctx, report.findings, "snapshot files")
+
     tier_folder = ctx.tier if ctx.tier == "open" else f"project/{ctx.project}"
     result = publish_snapshot(
         store=ctx.settings.release_dir, tier=tier_folder, dataset=ctx.spec.name,
         base_version=ctx.version, data_files=[ctx.candidate_path], build_manifest=manifest,
+        gate=scan_snapshot,
     )
     return ctx.record("publish", {
         "path": str(result.path), "version": result.version, "created": result.created,

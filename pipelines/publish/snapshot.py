@@ -106,12 +106,14 @@ def publish_snapshot(
     data_files: list[Path],
     build_manifest: Callable[[str, list[dict[str, Any]]], dict[str, Any]],
     extra_files: Callable[[Path, str], list[Path]] | None = None,
+    gate: Callable[[Path], None] | None = None,
 ) -> PublishResult:
     """Publish ``data_files`` as a new snapshot, atomically.
 
     ``build_manifest(version, files)`` returns the manifest given the final version and the
     list of files (path, bytes, sha256). ``extra_files(folder, version)`` may write metadata
     files into the staging folder before the manifest; they are listed in the manifest too.
+    ``gate(folder)`` sees the complete staging folder last and raises to stop the publish.
     """
     cleanup_staging(store, tier, dataset)
     staging_root = store / STAGING
@@ -141,6 +143,8 @@ def publish_snapshot(
         ]
         manifest = build_manifest(version, files)
         write_text_atomic(stage / MANIFEST, json.dumps(manifest, indent=2, ensure_ascii=False))
+        if gate:
+            gate(stage)
         _fsync_dir(stage)
         final.parent.mkdir(parents=True, exist_ok=True)
         try:

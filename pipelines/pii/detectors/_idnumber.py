@@ -1,0 +1,125 @@
+"""Candidates for personnummer and samordningsnummer in text, checked with python-stdnum.
+
+Both are a birth date (``YYMMDD``, optionally with the century), a separator (``-``, ``+``
+from the year the person turns 100, a space, or nothing) and four digits, the last a Luhn
+check digit over the ten digits. A samordningsnummer has 60 added to the day.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from stdnum import luhn
+
+from pipelines.pii.detectors._text import (
+    DASH,
+    NOT_AFTER_ALNUM,
+    NOT_BEFORE_ALNUM,
+    SP,
+    has_cue_before,
+    in_grouped_number,
+    word_set,
+    words_after,
+)
+
+_CANDIDATE = re.compile(
+    rf"{NOT_AFTER_ALNUM}(?<![+\d])(?<!\d{DASH})"
+    rf"(?P<century>1[89]|20)?(?P<date>\d{{6}})"
+    rf"(?P<sep>{SP}?(?:{DASH}|\+){SP}?|{SP})?"
+    rf"(?P<serial>\d{{4}})"
+    rf"{NOT_BEFORE_ALNUM}"
+)
+_OLDEST_YEAR = 1870
+_SIX_DIGITS = re.compile(r"\d{6}")
+
+
+@dataclass(frozen=True, slots=True)
+class IdNumber:
+    """A checked personnummer or samordningsnummer found at ``start:end``."""
+
+    start: int
+    end: int
+    canonical: str  # YYYYMMDDNNNN (the day still +60 for a samordningsnummer)
+    coordination: bool  # True for a samordningsnummer
+    separated: bool  # written with -, + or a space between date and serial
+    phone_like: bool  # an unseparated 07x number next to a phone word: a mobile number
+
+
+def find_id_numbers(text: str, *, today: dt.date | None = None) -> Iterator[IdNumber]:
+    """Every checked personnummer or samordningsnummer in ``text``."""
+    if not _SIX_DIGITS.search(text):
+        return
+    for m in _CANDIDATE.finditer(text):
+        sep = (m["sep"] or "").strip(" \u00a0\u202f")
+        if in_grouped_number(text, m.start(), m.end()) and (sep == "" or m["sep"].isspace()):
+            continue
+        parsed = parse_id_number(m["century"], m["date"], m["serial"], plus=sep == "+", today=today)
+        if parsed is None:
+            continue
+        canonical, coordination = parsed
+        phone_like = (
+            not m["sep"]
+            and m["century"] is None
+            and m["date"].startswith("07")
+            and _near_phone_word(text, m.start(), m.end())
+        )
+        yield IdNumber(m.start(), m.end(), canonical, coordination, bool(m["sep"]), phone_like)
+
+
+# An unseparated 07x number after (or right before) one of these words is a mobile number,
+# not someone born in 2007.
+PHONE_CUES = word_set(
+    """tel telefon telefonnummer telefonnr mobil mobilnummer mobilnr mobiltelefon ring ringa
+    ringer ringt ringde sms nås nummer numret nr tfn mob"""
+)
+
+
+def _near_phone_word(text: str, start: int, end: int) -> bool:
+    if has_cue_before(text, start, PHONE_CUES):
+        return True
+    return any(w in PHONE_CUES for w in words_after(text, end)[:1])
+
+
+def parse_id_number(
+    century: str | None,
+    date: str,
+    serial: str,
+    *,
+    plus: bool = False,
+    today: dt.date | None = None,
+) -> tuple[str, bool] | None:
+    """``(canonical 12 digits, is samordningsnummer)`` or None when the check digit or the
+    birth date is wrong (impossible date, in the future, or before 1870)."""
+    if not luhn.is_valid(date + serial):
+        return None
+    today = today or dt.date.today()
+    yy, month, day = int(date[:2]), int(date[2:4]), int(date[4:6])
+    coordination = day > 60
+    if coordination:
+        day -= 60
+    if century is not None:
+        years = [int(century) * 100 + yy]
+    else:
+        latest = today.year - 100 if plus else today.year
+        top = latest - (latest - yy) % 100  # the latest year ending in yy not after `latest`
+        years = [top, top - 100]
+    for year in years:
+        if year < _OLDEST_YEAR:
+            continue
+        try:
+            born = dt.date(year, month, day)
+        except ValueError:
+            continue
+        limit = today.replace(year=today.year - 100) if plus and century is None else today
+        if born <= limit:
+            return f"{year:04d}{date[2:]}{serial}", coordination
+    return None
+
+
+def canonical_id_number(value: str, *, today: dt.date | None = None) -> str | None:
+    """The canonical ``YYYYMMDDNNNN`` of one written personnummer or samordningsnummer."""
+    found = list(find_id_numbers(value.strip(), today=today))
+    return found[0].canonical if len(found) == 1 else None

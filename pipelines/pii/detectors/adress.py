@@ -1,0 +1,79 @@
+"""Street addresses with a number: ``Storgatan 5``, ``Kästavägen 12 B``, ``Anna Lindhs väg
+4, lgh 1102, 141 52 Huddinge``. The postal code (and the postal town after it) is part of
+the finding when present; a street name without a number, or a postal code alone, is not.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+from pipelines.pii import lexicons
+from pipelines.pii.detectors._text import DASH, NOT_BEFORE_ALNUM, SP, word_set
+from pipelines.pii.findings import Finding, Kind
+
+NAME = "adress"
+KIND = Kind.ADRESS
+
+# Endings of one-word street names (``Storgatan``); capitalised, or lower case for the
+# unmistakable ones (people write ``storgatan 5``).
+_SUFFIX_CAP = (
+    "gatan|gata|vägen|väg|gränd|gränden|stigen|stig|torget|torg|backen|backe|allén|allé|"
+    "plan|gången|slingan|leden|platsen|stråket|kroken|höjden|terrassen|esplanaden|"
+    "promenaden|kajen|ringen|svängen|bryggan|hagen|ängen|dalen|lunden|parken|udden|vik"
+)
+_SUFFIX_LOWER = "gatan|vägen|gränd|gränden|stigen|allén|slingan|torget|backen|gången"
+# Separate street words after a name in the genitive: ``Anna Lindhs väg``, ``Sankt Eriks gata``.
+_STREET_WORD = "väg|vägen|gata|gatan|gränd|allé|torg|backe|stig|plan|gång|led|park"
+_NUMBER = rf"\d{{1,4}}(?:{SP}?[A-Ha-h](?![^\W_]))?(?:{DASH}\d{{1,4}})?"
+_NOT_A_COUNT = (
+    rf"(?![,.:]\d|{SP}?(?:kr|%|st|år|timmar|tim|min|dagar|personer|barn|gånger|kap|§)"
+    r"(?![^\W_]))"
+)
+_TOWN = r"[A-ZÅÄÖa-zåäö][a-zåäöé]+(?:-[A-ZÅÄÖa-zåäö][a-zåäöé]+)?"
+_TAIL = (
+    rf"(?:,?{SP}(?:lgh|lägenhet|lägenhetsnummer)\.?{SP}?\d{{3,4}})?"
+    rf"(?:,?{SP}(?:\d{{1,2}}{SP}?tr\.?|(?:bv|nb)\.?))?"
+    rf"(?P<post>,?{SP}*\d{{3}}{SP}?\d{{2}}(?!\d)(?:{SP}+(?P<town>{_TOWN}))?)?"
+)
+_ADDRESS = re.compile(
+    r"(?<![^\W\d_])(?P<street>"
+    rf"[A-ZÅÄÖ][^\W\d_]*?(?:{_SUFFIX_CAP})"
+    rf"|[a-zåäö][^\W\d_]+?(?:{_SUFFIX_LOWER})"
+    rf"|(?:[A-ZÅÄÖ][^\W\d_]+(?:-[A-ZÅÄÖ][^\W\d_]+)?{SP}){{1,3}}(?:{_STREET_WORD})"
+    rf"|(?:[a-zåäö][^\W\d_]+{SP}){{0,2}}[a-zåäö][^\W\d_]+s{SP}(?:{_STREET_WORD})"
+    rf"){SP}(?P<number>{_NUMBER}){NOT_BEFORE_ALNUM}{_NOT_A_COUNT}{_TAIL}"
+)
+# Words ending like a street that are not streets.
+NOT_STREETS = word_set(
+    """ingången uppgången nedgången utgången framgången övergången tillgången omgången
+    genomgången avgången tillvägagången förloppet planen vikten trappan kroken
+    gången backen tidsplan våningsplan plan"""
+)
+_TOWN_END = re.compile(r"\s*(?:$|[.,;:!?)\n])")
+# Cheap test first: a word ending like a street right before a number.
+_ENDING_NUMBER = re.compile(
+    "(?:"
+    + "|".join(sorted(set(f"{_SUFFIX_CAP}|{_SUFFIX_LOWER}|{_STREET_WORD}".split("|"))))
+    + r")[ \u00a0\u202f]\d",
+    re.IGNORECASE,
+)
+
+
+def find(text: str) -> Iterator[Finding]:
+    """Street-address findings in ``text``."""
+    if not _ENDING_NUMBER.search(text):
+        return
+    for m in _ADDRESS.finditer(text):
+        street = m["street"].lower()
+        if street in NOT_STREETS:
+            continue
+        if " ".join(f"{street} {m['number']}".split()) in lexicons.public_addresses():
+            continue
+        end = m.end()
+        # A postal town is a known place, or the last word before a break; otherwise the
+        # word after the postal code belongs to the next sentence.
+        town = m["town"]
+        if town and town.lower() not in lexicons.places() and not _TOWN_END.match(text, end):
+            end = m.start("town")
+        yield Finding(KIND, NAME, m.start(), len(text[:end].rstrip(" \u00a0\u202f,")))

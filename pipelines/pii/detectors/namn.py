@@ -1,0 +1,303 @@
+"""Person names: a lexicon of first names and surnames matched with Aho–Corasick
+(pyahocorasick), plus context cues ("heter", "handläggare", "fru", "herr", ...).
+
+Rules, in words:
+
+* a run of lexicon names next to each other (space or hyphen: ``Anna Lind-Karlsson``,
+  ``Anna-Karin Berg``) is a name when one of them is never an ordinary word, or when it is
+  a first name followed by a surname (``Per Berg``); genitive ``-s``, ``'s`` and all-caps
+  forms count;
+* a lexicon name that is also an ordinary word (``Per``, ``Hans``, ``Berg``) alone is a
+  name only after a cue or an initial, or when capitalised in the middle of a sentence; a
+  place name (``Flemingsberg``, ``Lund``) alone never is;
+* after a strong cue (``heter``, ``fru``, ``handläggare``, ...) the next capitalised words
+  are a name even when the lexicon does not know them, unless they are known non-names
+  (authorities, titles, months); after a contact verb (``kontakta``, ``ringde``) two
+  capitalised words are;
+* a found name grows over an initial (``A. Andersson``), over an unknown capitalised
+  surname after a first name (``Anna Zetterqvist``) and over an unknown first name before
+  a surname (``Zlatan Andersson``);
+* a word found as a name marks its other capitalised occurrences in the same text;
+* lower-case first name + surname (``anna andersson``) counts when neither is a word.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from functools import cache
+
+import ahocorasick
+
+from pipelines.pii import lexicons
+from pipelines.pii.detectors._text import is_sentence_start, word_set
+from pipelines.pii.findings import Finding, Kind
+
+NAME = "namn"
+KIND = Kind.NAMN
+LEXICON = "namn.lexikon"
+CONTEXT = "namn.kontext"
+
+# After these words the next capitalised word is a name, known or not.
+NAME_CUES = word_set(
+    """heter hette kallas fru herr hr fröken frk dr mvh hälsningar hälsning namn namnet
+    handläggare handläggaren socialsekreterare socialsekreteraren biståndshandläggare
+    biståndshandläggaren kontaktperson kontaktpersonen förvaltare förvaltaren"""
+)
+# After these (roles and contact verbs), two capitalised words are a name.
+ROLE_CUES = word_set(
+    """sökande sökanden klient klienten brukare brukaren patient patienten anhörig anhörige
+    dottern sonen maken makan hustrun mannen sambon mamma mamman pappa pappan modern
+    fadern mor far mormor morfar farmor farfar syster systern bror brodern kollega
+    kollegan läkare läkaren doktor sjuksköterskan kuratorn rektor rektorn chef chefen
+    enhetschef enhetschefen"""
+)
+CONTACT_CUES = word_set(
+    """kontakta kontaktade kontaktat träffade träffat ringde ringt ring ringa mejla mejlade
+    meddela meddelat informera informerat"""
+)
+_ABBREVIATED_CUES = ("dr", "hr", "frk")
+_WORD = r"[^\W\d_]+"
+_NEXT = re.compile(rf"(?P<gap>[ \u00a0]|-)(?P<word>{_WORD})")
+_PREV = re.compile(rf"(?P<word>{_WORD})(?P<dot>\.?)(?P<gap>[ \u00a0]|-)$")
+_CUE_BEFORE = re.compile(rf"(?P<word>{_WORD})(?P<dot>\.?)[ \u00a0]*[:,]?[ \u00a0]*$")
+_AFTER_CUE = re.compile(rf"[ \u00a0]*:?[ \u00a0]*(?P<word>{_WORD})")
+_INITIAL_BEFORE = re.compile(r"(?<![^\W_])[A-ZÅÄÖ]\.?[ \u00a0]$")
+_WORD_RE = re.compile(_WORD)
+_REPEAT_ENDING = re.compile(r"s(?![^\W_])|['’]s?(?![^\W_])")
+_GENITIVE = re.compile(r"['’]s?(?![^\W_])")
+_NON_LETTER = re.compile(r"[\W\d_]")
+_CUES = NAME_CUES | ROLE_CUES | CONTACT_CUES
+
+
+@dataclass(frozen=True, slots=True)
+class _Entry:
+    first: bool
+    last: bool
+    weak: bool  # also an ordinary word (or a place): needs a partner or a cue
+
+
+@dataclass(slots=True)
+class _Token:
+    start: int
+    end: int
+    entry: _Entry
+
+
+@cache
+def _automaton() -> ahocorasick.Automaton:
+    """Every name form (base and genitive -s) and every cue word, as `` word `` keys."""
+    first, last = lexicons.first_names(), lexicons.surnames()
+    weak = lexicons.ambiguous_names() | lexicons.places() | lexicons.non_names()
+    values: dict[str, tuple[_Entry | None, bool]] = {}
+    for base in first | last:
+        forms = [base] if base.endswith(("s", "x", "z")) else [base, base + "s"]
+        for form in forms:
+            is_weak = form in weak or base in weak or len(base) <= 2
+            values[form] = (_Entry(base in first, base in last, is_weak), False)
+    for cue in _CUES:
+        values[cue] = (values.get(cue, (None, False))[0], True)
+    automaton = ahocorasick.Automaton()
+    for form, (entry, is_cue) in values.items():
+        automaton.add_word(f" {form} ", (len(form), entry, is_cue))
+    automaton.make_automaton()
+    return automaton
+
+
+def _lower(text: str) -> str:
+    lowered = text.lower()
+    if len(lowered) != len(text):  # a few letters lower-case to two code points
+        lowered = "".join(c.lower() if len(c.lower()) == 1 else c for c in text)
+    return lowered
+
+
+def _scan(text: str) -> tuple[list[_Token], list[tuple[int, int]]]:
+    """Lexicon name tokens, and ``(start, end)`` of cue words, in text order."""
+    padded = " " + _NON_LETTER.sub(" ", _lower(text)) + " "
+    tokens: dict[int, _Token] = {}
+    cues: list[tuple[int, int]] = []
+    for end, (length, entry, is_cue) in _automaton().iter(padded):
+        start = end - length - 1
+        if entry is not None:
+            tokens[start] = _Token(start, start + length, entry)
+        if is_cue:
+            cues.append((start, start + length))
+    return [tokens[s] for s in sorted(tokens)], cues
+
+
+def _cap(text: str, pos: int) -> bool:
+    return text[pos].isupper()
+
+
+def _is_non_name(word: str) -> bool:
+    low = word.lower()
+    return low in lexicons.non_names() or low in lexicons.places()
+
+
+def _chains(text: str, tokens: list[_Token]) -> list[list[_Token]]:
+    """Runs of lexicon tokens joined by one space or a hyphen, of one capitalisation."""
+    chains: list[list[_Token]] = []
+    for token in tokens:
+        if chains:
+            prev = chains[-1][-1]
+            if (
+                token.start == prev.end + 1
+                and text[prev.end] in " \u00a0-"
+                and _cap(text, token.start) == _cap(text, prev.start)
+            ):
+                chains[-1].append(token)
+                continue
+        chains.append([token])
+    return chains
+
+
+def _cue_before(text: str, start: int) -> str | None:
+    """The name or contact cue right before ``start`` (only spaces, a colon or a comma
+    between); a role word ("sökande") is not enough for a name that is also a word."""
+    m = _CUE_BEFORE.search(text, max(0, start - 30), start)
+    if not m:
+        return None
+    word = m["word"].lower()
+    if m["dot"] and word not in _ABBREVIATED_CUES:
+        return None
+    return word if word in NAME_CUES or word in CONTACT_CUES else None
+
+
+def _accept(text: str, chain: list[_Token]) -> bool:
+    entries = [t.entry for t in chain]
+    strong = any(not e.weak for e in entries)
+    pair = len(chain) >= 2 and entries[0].first and entries[-1].last
+    start = chain[0].start
+    if not _cap(text, start):
+        return pair and not any(e.weak for e in entries)
+    if strong or pair or _cue_before(text, start) or _INITIAL_BEFORE.search(text, 0, start):
+        return True
+    word = text[start : chain[0].end]
+    following = _NEXT.match(text, chain[0].end)
+    return (
+        len(chain) == 1
+        and not word.isupper()
+        and not _is_non_name(word)
+        and not is_sentence_start(text, start)
+        # "Svea Ekonomi", "Berg Entreprenad": an ordinary word opening a proper noun
+        and not (following and following["gap"] != "-" and following["word"][0].isupper())
+    )
+
+
+def _extend(text: str, chain: list[_Token]) -> tuple[int, int]:
+    """Grow a name over an initial or unknown first name before it, an unknown surname
+    after a first name, and a genitive ending."""
+    start, end = chain[0].start, chain[-1].end
+    first, last = chain[0].entry, chain[-1].entry
+    prev = _PREV.search(text, max(0, start - 40), start)
+    if prev and prev["gap"] != "-" and prev["word"][0].isupper():
+        initial = len(prev["word"]) == 1
+        unknown_first = first.last and not first.first and not prev["dot"] and _cap(text, start)
+        if initial or (unknown_first and not _is_non_name(prev["word"])):
+            start = prev.start()
+    start = _hyphenated_start(text, start)
+    if last.first and not last.last and _cap(text, chain[-1].start):
+        nxt = _NEXT.match(text, end)
+        if nxt and nxt["word"][0].isupper() and not _is_non_name(nxt["word"]):
+            end = nxt.end()
+    genitive = _GENITIVE.match(text, end)
+    return start, genitive.end() if genitive else end
+
+
+def _hyphenated_start(text: str, start: int) -> int:
+    """Grow left over capitalised parts joined by hyphens (Ing-Britt, Inga-Lill-Jesper)."""
+    while True:
+        prev = _PREV.search(text, max(0, start - 40), start)
+        if not prev or prev["gap"] != "-" or prev["dot"] or not prev["word"][0].isupper():
+            return start
+        if prev["word"].lower() in lexicons.places():
+            return start
+        start = prev.start()
+
+
+def _capitalised_run(text: str, pos: int, most: int) -> tuple[int, int, int] | None:
+    """``(start, end, words)`` of up to ``most`` capitalised non-name words from ``pos``."""
+    m = _AFTER_CUE.match(text, pos)
+    if not m or not m["word"][0].isupper() or _is_non_name(m["word"]):
+        return None
+    if m["word"].isupper() and len(m["word"]) <= 3:
+        return None  # an abbreviation (BUP, LSS), not a name
+    start, end, count = m.start("word"), m.end("word"), 1
+    while count < most:
+        nxt = _NEXT.match(text, end)
+        if not nxt or not nxt["word"][0].isupper() or _is_non_name(nxt["word"]):
+            break
+        if nxt["word"].isupper() and len(nxt["word"]) <= 3:
+            break
+        end, count = nxt.end(), count + 1
+    return start, end, count
+
+
+def _context_names(text: str, cues: list[tuple[int, int]]) -> Iterator[Finding]:
+    """Capitalised words the lexicon does not know, right after a cue."""
+    for start, end in cues:
+        word = text[start:end].lower()
+        if text.startswith(".", end):
+            if word not in _ABBREVIATED_CUES:
+                continue  # the cue ends a sentence
+            end += 1
+        run = _capitalised_run(text, end, 2)
+        if run is None:
+            continue
+        name_start, name_end, count = run
+        if word not in NAME_CUES and count < 2:
+            continue
+        genitive = _GENITIVE.match(text, name_end)
+        yield Finding(KIND, CONTEXT, name_start, genitive.end() if genitive else name_end)
+
+
+def _merge_adjacent(text: str, findings: list[Finding]) -> list[Finding]:
+    """One finding for names that touch or overlap, or stand one space or hyphen apart."""
+    merged: list[Finding] = []
+    for f in sorted(findings, key=lambda f: (f.start, -f.end)):
+        if merged:
+            last = merged[-1]
+            gap = text[last.end : f.start]
+            if f.start <= last.end or gap in (" ", "-", "\u00a0"):
+                detector = LEXICON if LEXICON in (last.detector, f.detector) else CONTEXT
+                merged[-1] = Finding(KIND, detector, last.start, max(last.end, f.end))
+                continue
+        merged.append(f)
+    return merged
+
+
+def _repeats(text: str, found: list[Finding]) -> Iterator[Finding]:
+    """Other capitalised occurrences of words already found as names in this text."""
+    words = set()
+    for f in found:
+        for w in _WORD_RE.findall(text, f.start, f.end):
+            if len(w) > 1 and w[0].isupper() and not _is_non_name(w):
+                words.add(w)
+    for word in words:
+        pos = text.find(word)
+        while pos != -1:
+            end = pos + len(word)
+            genitive = _REPEAT_ENDING.match(text, end)
+            end = genitive.end() if genitive else end
+            bounded = (pos == 0 or not text[pos - 1].isalpha()) and (
+                end == len(text) or not text[end].isalnum()
+            )
+            if bounded and not any(f.start <= pos < f.end for f in found):
+                yield Finding(KIND, LEXICON, pos, end)
+            pos = text.find(word, pos + 1)
+
+
+def find(text: str) -> Iterator[Finding]:
+    """Name findings in ``text``."""
+    tokens, cues = _scan(text)
+    found: list[Finding] = []
+    for chain in _chains(text, tokens):
+        if _accept(text, chain):
+            start, end = _extend(text, chain)
+            found.append(Finding(KIND, LEXICON, start, end))
+    if cues:
+        found.extend(_context_names(text, cues))
+    if found:
+        found.extend(_repeats(text, found))
+    yield from _merge_adjacent(text, found)

@@ -1,0 +1,49 @@
+"""Swedish vehicle registration numbers: ``ABC 123`` and the newer ``ABC 12D``.
+
+Three capital letters (never I, Q, V or Å, Ä, Ö), then two digits and a digit or a letter
+(never O). Abbreviations written before a number (``SEK 500``, ``BOX 123``) are not
+registration numbers, nor are three letters and digits that go on (``TEL 070 123``).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+from pipelines.pii.detectors._text import (
+    DASH,
+    NOT_AFTER_ALNUM,
+    NOT_BEFORE_ALNUM,
+    SP,
+    in_grouped_number,
+    word_set,
+)
+from pipelines.pii.findings import Finding, Kind
+
+NAME = "regnr"
+KIND = Kind.REGNR
+
+_LETTER = "[A-HJ-PR-UW-Z]"
+_CANDIDATE = re.compile(
+    rf"{NOT_AFTER_ALNUM}(?P<letters>{_LETTER}{{3}})(?:{SP}|{DASH})?"
+    rf"(?P<tail>\d\d(?:\d|[A-HJ-NP-UW-Z]))"
+    rf"{NOT_BEFORE_ALNUM}"
+)
+_MORE_NUMBER = re.compile(rf"(?:[,.:/]\d|{SP}?(?:kr|%|st\b))")
+# Abbreviations written before a three-digit number: currencies, units, "box", "tel".
+ABBREVIATIONS = word_set(
+    """SEK EUR USD GBP NOK DKK CHF TKR MKR KKR BOX TEL MOB FAX REF NUM SID KAP ART MOM PKT
+    AVS NRS"""
+)
+
+
+def find(text: str) -> Iterator[Finding]:
+    """Registration-number findings in ``text``."""
+    for m in _CANDIDATE.finditer(text):
+        if m["tail"].isdigit() and (
+            m["letters"] in ABBREVIATIONS
+            or _MORE_NUMBER.match(text, m.end())
+            or in_grouped_number(text, m.start("tail"), m.end())
+        ):
+            continue
+        yield Finding(KIND, NAME, m.start(), m.end())

@@ -1,0 +1,73 @@
+"""Scrubbing: replace each piece of personal data in free text with a typed placeholder.
+
+``scrub_text`` works on one text; ``scrub_array`` on a whole Arrow string column, scrubbing
+each distinct text once (free-text columns repeat a lot) and leaving nulls alone.
+In the ``project`` tier a personnummer (or samordningsnummer) can become the person's
+project pseudonym instead: pass ``pseudonymise_personnummer``, called with the canonical
+12-digit number (``YYYYMMDDNNNN``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from pipelines.pii.detectors import detect
+from pipelines.pii.detectors._idnumber import canonical_id_number
+from pipelines.pii.findings import Finding, Kind
+
+Pseudonymiser = Callable[[str], str]
+_PERSON_NUMBERS = frozenset({Kind.PERSONNUMMER, Kind.SAMORDNINGSNUMMER})
+
+
+def replacement(text: str, finding: Finding, pseudonymise: Pseudonymiser | None) -> str:
+    """What replaces one finding: its placeholder, or the person's pseudonym."""
+    if pseudonymise is not None and finding.kind in _PERSON_NUMBERS:
+        canonical = canonical_id_number(text[finding.start : finding.end])
+        if canonical is not None:
+            return pseudonymise(canonical)
+    return finding.kind.placeholder
+
+
+def scrub_text(text: str, *, pseudonymise_personnummer: Pseudonymiser | None = None) -> str:
+    """``text`` with every finding replaced by its placeholder (``[PERSONNUMMER]``,
+    ``[NAMN]``, ``[TELEFON]``, ...), the rest left as it was."""
+    findings = detect(text)
+    if not findings:
+        return text
+    parts: list[str] = []
+    pos = 0
+    for finding in findings:
+        parts.append(text[pos : finding.start])
+        parts.append(replacement(text, finding, pseudonymise_personnummer))
+        pos = finding.end
+    parts.append(text[pos:])
+    return "".join(parts)
+
+
+def scrub_array(
+    arr: pa.Array | pa.ChunkedArray,
+    *,
+    pseudonymise_personnummer: Pseudonymiser | None = None,
+) -> pa.Array:
+    """A string array of the same type and length with every text scrubbed; nulls stay null.
+
+    Each distinct text is scrubbed once (dictionary encoding), so repeated texts cost nothing.
+    """
+    if isinstance(arr, pa.ChunkedArray):
+        arr = arr.combine_chunks() if arr.num_chunks else pa.array([], type=arr.type)
+    if pa.types.is_dictionary(arr.type):
+        arr = arr.dictionary_decode()
+    out_type = arr.type
+    if not (pa.types.is_string(out_type) or pa.types.is_large_string(out_type)):
+        if not pa.types.is_string_view(out_type):
+            raise TypeError(f"scrub_array needs a string array, not {out_type}")
+        arr = arr.cast(pa.large_string())
+    encoded = pc.dictionary_encode(arr)
+    values = encoded.dictionary.to_pylist()
+    scrubbed = [scrub_text(v, pseudonymise_personnummer=pseudonymise_personnummer) for v in values]
+    dictionary = pa.array(scrubbed, type=arr.type)
+    result = dictionary.take(encoded.indices)
+    return result.cast(out_type) if result.type != out_type else result
