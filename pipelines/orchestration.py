@@ -37,17 +37,19 @@ def dag_configs(spec_dir: Path = SPEC_DIR) -> list[DagConfig]:
         raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
         schedule = raw.get("schedule") or {}
         start = dt.date.fromisoformat(str(schedule.get("start_date", "2025-01-01")))
-        configs.append(DagConfig(
-            dataset=path.stem,
-            title=(raw.get("title") or {}).get("en", path.stem),
-            cron=schedule.get("cron", "@monthly"),
-            start_date=dt.datetime(start.year, start.month, start.day, tzinfo=dt.UTC),
-            retries=int(schedule.get("retries", 2)),
-            retry_delay=dt.timedelta(minutes=int(schedule.get("retry_delay_minutes", 5))),
-            catchup=bool(schedule.get("catchup", False)),
-            tier=str(raw.get("tier", "open")),
-            tags=("samverkan", str(raw.get("tier", "open"))),
-        ))
+        configs.append(
+            DagConfig(
+                dataset=path.stem,
+                title=(raw.get("title") or {}).get("en", path.stem),
+                cron=schedule.get("cron", "@monthly"),
+                start_date=dt.datetime(start.year, start.month, start.day, tzinfo=dt.UTC),
+                retries=int(schedule.get("retries", 2)),
+                retry_delay=dt.timedelta(minutes=int(schedule.get("retry_delay_minutes", 5))),
+                catchup=bool(schedule.get("catchup", False)),
+                tier=str(raw.get("tier", "open")),
+                tags=("samverkan", str(raw.get("tier", "open"))),
+            )
+        )
     return configs
 
 
@@ -63,6 +65,7 @@ def run_stage(dataset: str, stage: str, *, run_id: str, version: str) -> dict[st
     from pipelines.run import STAGE_FUNCTIONS, RunContext  # noqa: PLC0415
     from pipelines.specs import load_spec  # noqa: PLC0415
 
-    ctx = RunContext(spec=load_spec(dataset), settings=Settings.from_env(), run_id=run_id,
-                     version=version)
+    ctx = RunContext(
+        spec=load_spec(dataset), settings=Settings.from_env(), run_id=run_id, version=version
+    )
     return STAGE_FUNCTIONS[stage](ctx)

@@ -16,6 +16,7 @@ import logging
 import re
 import shutil
 import time
+import traceback
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -85,27 +86,35 @@ class RunContext:
     def recorded(self, stage: str) -> dict[str, Any]:
         path = self.work_dir / f"{stage}.json"
         if not path.exists():
-            raise SamverkanError(f"stage {stage} has not run for run {self.run_id}",
-                                 dataset=self.spec.name)
+            raise SamverkanError(
+                f"stage {stage} has not run for run {self.run_id}", dataset=self.spec.name
+            )
         return json.loads(path.read_text(encoding="utf-8"))
 
 
 # ------------------------------------------------------------------------------ stages
 def extract(ctx: RunContext) -> dict[str, Any]:
     result = extract_to_parquet(ctx.spec, ctx.settings, ctx.extract_path)
-    return ctx.record("extract", {
-        "rows": result.rows,
-        "seconds": round(result.seconds, 3),
-        "source": result.source,
-        "extracted_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-    })
+    return ctx.record(
+        "extract",
+        {
+            "rows": result.rows,
+            "seconds": round(result.seconds, 3),
+            "source": result.source,
+            "extracted_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        },
+    )
 
 
 def _quarantine(ctx: RunContext, summary_line: str) -> Path:
     target = ctx.quarantine_dir
     target.mkdir(parents=True, exist_ok=True)
-    for name in ("extract.parquet", "raw_validation_full.json", "validate_raw.json",
-                 "extract.json"):
+    for name in (
+        "extract.parquet",
+        "raw_validation_full.json",
+        "validate_raw.json",
+        "extract.json",
+    ):
         src = ctx.work_dir / name
         if src.exists():
             shutil.move(str(src), target / name)
@@ -119,11 +128,13 @@ def _quarantine(ctx: RunContext, summary_line: str) -> Path:
 
 
 def validate_raw(ctx: RunContext) -> dict[str, Any]:
-    from pipelines.validate import validate_table  # noqa: PLC0415 - GX is slow to import
+    from pipelines.validate import validate_table
 
     table = pq.read_table(ctx.extract_path)
     summary = validate_table(
-        table, ctx.spec.raw_suite, spec=ctx.spec,
+        table,
+        ctx.spec.raw_suite,
+        spec=ctx.spec,
         expectations_dir=ctx.settings.expectations_dir,
         report_path=ctx.work_dir / "raw_validation_full.json",
     )
@@ -141,11 +152,15 @@ def anonymise(ctx: RunContext) -> dict[str, Any]:
     table = pq.read_table(ctx.extract_path)
     key = load_key(ctx.project) if ctx.tier == "project" else None
     result = apply_policy(table, ctx.spec, tier=ctx.tier, key=key)
-    write_release_parquet(result.table, ctx.candidate_path, {
-        "samverkan.dataset": ctx.spec.name,
-        "samverkan.tier": ctx.tier,
-        "samverkan.licence": ctx.spec.licence,
-    })
+    write_release_parquet(
+        result.table,
+        ctx.candidate_path,
+        {
+            "samverkan.dataset": ctx.spec.name,
+            "samverkan.tier": ctx.tier,
+            "samverkan.licence": ctx.spec.licence,
+        },
+    )
     return ctx.record("anonymise", result.report)
 
 
@@ -158,7 +173,7 @@ def _privacy_gate(ctx: RunContext, table: Any) -> dict[str, Any]:
     policy = ctx.spec.anonymisation
     if not qis or table.num_rows == 0:
         return {"k_checked": None, "suppressed_records": 0}
-    import pyarrow.compute as pc  # noqa: PLC0415
+    import pyarrow.compute as pc
 
     suppressed = pc.fill_null(pc.equal(table.column(qis[0]), SUPPRESSED), False)
     suppressed = suppressed.to_numpy(zero_copy_only=False)
@@ -167,12 +182,14 @@ def _privacy_gate(ctx: RunContext, table: Any) -> dict[str, Any]:
     k = int(classes.sizes.min()) if kept.num_rows else None
     share = float(suppressed.sum() / table.num_rows)
     if k is not None and k < policy.k:
-        raise ValidationFailed(f"privacy gate: a class of {k} records is below k={policy.k}",
-                               dataset=ctx.spec.name)
+        raise ValidationFailed(
+            f"privacy gate: a class of {k} records is below k={policy.k}", dataset=ctx.spec.name
+        )
     if share > policy.suppression_limit + 1e-12:
         raise ValidationFailed(
-            f"privacy gate: {share:.1%} suppressed, above the limit "
-            f"{policy.suppression_limit:.1%}", dataset=ctx.spec.name)
+            f"privacy gate: {share:.1%} suppressed, above the limit {policy.suppression_limit:.1%}",
+            dataset=ctx.spec.name,
+        )
     return {"k_checked": k, "suppressed_records": int(suppressed.sum())}
 
 
@@ -183,16 +200,28 @@ def _pii_gate(ctx: RunContext, findings: list[Any], what: str) -> dict[str, Any]
         by_kind[str(finding.kind)] = by_kind.get(str(finding.kind), 0) + 1
     if findings:
         report = ctx.work_dir / f"pii_findings_{what}.json"
-        report.write_text(json.dumps([
-            {"kind": str(f.kind), "detector": f.detector, "where": f.where,
-             "row": f.row if f.row is None else f.row + 1, "file": f.source}
-            for f in findings
-        ], indent=2), encoding="utf-8")
+        report.write_text(
+            json.dumps(
+                [
+                    {
+                        "kind": str(f.kind),
+                        "detector": f.detector,
+                        "where": f.where,
+                        "row": f.row if f.row is None else f.row + 1,
+                        "file": f.source,
+                    }
+                    for f in findings
+                ],
+                indent=2,
+            ),
+            encoding="utf-8",
+        )
         first = findings[0]
         raise ValidationFailed(
             f"PII gate: {len(findings)} possible personal data finding(s) in the {what} "
             f"({', '.join(f'{k}: {n}' for k, n in sorted(by_kind.items()))}); first in "
-            f"{first.where}" + (f", row {first.row + 1}" if first.row is not None else "")
+            f"{first.where}"
+            + (f", row {first.row + 1}" if first.row is not None else "")
             + f"; report in {report}",
             dataset=ctx.spec.name,
         )
@@ -200,24 +229,29 @@ def _pii_gate(ctx: RunContext, findings: list[Any], what: str) -> dict[str, Any]
 
 
 def validate_release(ctx: RunContext) -> dict[str, Any]:
-    from pipelines.validate import validate_table  # noqa: PLC0415 - GX is slow to import
+    from pipelines.validate import validate_table
 
     table = pq.read_table(ctx.candidate_path)
     summary = validate_table(
-        table, ctx.spec.release_suite, spec=ctx.spec,
+        table,
+        ctx.spec.release_suite,
+        spec=ctx.spec,
         expectations_dir=ctx.settings.expectations_dir,
-        report_path=ctx.work_dir / "release_validation_full.json", tier=ctx.tier,
+        report_path=ctx.work_dir / "release_validation_full.json",
+        tier=ctx.tier,
     )
     if not summary.success:
         ctx.record("validate_release", summary.to_dict())
-        raise ValidationFailed(f"release validation failed: {summary.failure_line()}",
-                               dataset=ctx.spec.name)
+        raise ValidationFailed(
+            f"release validation failed: {summary.failure_line()}", dataset=ctx.spec.name
+        )
     gate = _privacy_gate(ctx, table)
-    from pipelines.pii.scan import scan_table  # noqa: PLC0415
+    from pipelines.pii.scan import scan_table
 
     pii = _pii_gate(ctx, scan_table(table, source=ctx.candidate_path.name), "release candidate")
-    return ctx.record("validate_release",
-                      summary.to_dict() | {"privacy_gate": gate, "pii_scan": pii})
+    return ctx.record(
+        "validate_release", summary.to_dict() | {"privacy_gate": gate, "pii_scan": pii}
+    )
 
 
 def publish(ctx: RunContext) -> dict[str, Any]:
@@ -230,32 +264,50 @@ def publish(ctx: RunContext) -> dict[str, Any]:
 
     def manifest(version: str, files: list[dict[str, Any]]) -> dict[str, Any]:
         return build_manifest(
-            spec=ctx.spec, tier=ctx.tier, version=version, run_id=ctx.run_id,
-            schema=schema, rows=meta.num_rows, files=files,
-            validation={"raw": raw, "release": release}, policy=policy,
-            source=extracted["source"], extracted_at=extracted["extracted_at"],
+            spec=ctx.spec,
+            tier=ctx.tier,
+            version=version,
+            run_id=ctx.run_id,
+            schema=schema,
+            rows=meta.num_rows,
+            files=files,
+            validation={"raw": raw, "release": release},
+            policy=policy,
+            source=extracted["source"],
+            extracted_at=extracted["extracted_at"],
         )
 
     def scan_snapshot(folder: Path) -> None:
-        from pipelines.pii.scan import scan_paths  # noqa: PLC0415
+        from pipelines.pii.scan import scan_paths
 
         report = scan_paths([folder])
         if report.errors or report.skipped:
             raise ValidationFailed(
                 f"PII gate: {len(report.errors) + len(report.skipped)} snapshot file(s) could "
-                "not be scanned", dataset=ctx.spec.name)
+                "not be scanned",
+                dataset=ctx.spec.name,
+            )
         _pii_gate(ctx, report.findings, "snapshot files")
 
     tier_folder = ctx.tier if ctx.tier == "open" else f"project/{ctx.project}"
     result = publish_snapshot(
-        store=ctx.settings.release_dir, tier=tier_folder, dataset=ctx.spec.name,
-        base_version=ctx.version, data_files=[ctx.candidate_path], build_manifest=manifest,
+        store=ctx.settings.release_dir,
+        tier=tier_folder,
+        dataset=ctx.spec.name,
+        base_version=ctx.version,
+        data_files=[ctx.candidate_path],
+        build_manifest=manifest,
         gate=scan_snapshot,
     )
-    return ctx.record("publish", {
-        "path": str(result.path), "version": result.version, "created": result.created,
-        "rows": meta.num_rows,
-    })
+    return ctx.record(
+        "publish",
+        {
+            "path": str(result.path),
+            "version": result.version,
+            "created": result.created,
+            "rows": meta.num_rows,
+        },
+    )
 
 
 STAGE_FUNCTIONS: dict[str, Callable[[RunContext], dict[str, Any]]] = {
@@ -310,5 +362,15 @@ def run_dataset(ctx: RunContext, stages: tuple[str, ...] = STAGES) -> RunResult:
         result.ok = True
     except SamverkanError as exc:
         result.error = exc.one_line()
+    except Exception as exc:
+        # Library messages may quote data: the traceback goes to the raw zone only.
+        ctx.work_dir.mkdir(parents=True, exist_ok=True)
+        details = ctx.work_dir / "internal_error.txt"
+        details.write_text(traceback.format_exc(), encoding="utf-8")
+        stage = next((s for s in stages if s not in result.stage_seconds), "?")
+        result.error = (
+            f"dataset {ctx.spec.name}: internal error ({type(exc).__name__}) in stage {stage}; "
+            f"details (raw zone) in {details}"
+        )
     result.seconds = time.perf_counter() - started
     return result

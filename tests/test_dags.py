@@ -29,8 +29,13 @@ def airflow_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
         "AIRFLOW__CORE__DAGS_FOLDER": str(DAGS),
         "AIRFLOW__CORE__UNIT_TEST_MODE": "False",
     }
-    subprocess.run([sys.executable, "-m", "airflow", "db", "migrate"], env=env, check=True,
-                   capture_output=True, timeout=300)
+    subprocess.run(
+        [sys.executable, "-m", "airflow", "db", "migrate"],
+        env=env,
+        check=True,
+        capture_output=True,
+        timeout=300,
+    )
     return home
 
 
@@ -56,8 +61,14 @@ def test_dag_file_imports_nothing_heavy() -> None:
         "print(json.dumps({'new': sorted(set(sys.modules) - before),"
         " 'seconds': time.perf_counter() - t}))\n"
     )
-    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
-                         check=True, env=os.environ | {"PYTHONPATH": str(REPO)}, timeout=120)
+    out = subprocess.run(
+        [sys.executable, "-c", probe],
+        capture_output=True,
+        text=True,
+        check=True,
+        env=os.environ | {"PYTHONPATH": str(REPO)},
+        timeout=120,
+    )
     result = json.loads(out.stdout.strip().splitlines()[-1])
     heavy = [m for m in result["new"] if m.split(".")[0] in HEAVY or m in HEAVY]
     assert heavy == [], f"DAG file imports heavy modules at parse time: {heavy}"
@@ -81,16 +92,25 @@ print(json.dumps({{
 def test_dagbag_has_one_dag_per_spec_and_no_import_errors(airflow_home: Path) -> None:
     from pipelines.specs import dataset_names
 
-    out = subprocess.run([sys.executable, "-c", DAGBAG_PROBE.format(dags=str(DAGS))],
-                         capture_output=True, text=True, env=_airflow_env(airflow_home),
-                         timeout=300)
+    out = subprocess.run(
+        [sys.executable, "-c", DAGBAG_PROBE.format(dags=str(DAGS))],
+        capture_output=True,
+        text=True,
+        env=_airflow_env(airflow_home),
+        timeout=300,
+    )
     assert out.returncode == 0, out.stderr[-2000:]
     bag = json.loads(out.stdout.strip().splitlines()[-1])
     assert bag["errors"] == {}
     assert set(bag["dags"]) == {f"samverkan_{n}" for n in dataset_names()}
     for dag_id, dag in bag["dags"].items():
-        assert dag["tasks"] == ["extract", "validate_raw", "anonymise", "validate_release",
-                                "publish"], dag_id
+        assert dag["tasks"] == [
+            "extract",
+            "validate_raw",
+            "anonymise",
+            "validate_release",
+            "publish",
+        ], dag_id
         dataset = dag_id.removeprefix("samverkan_")
         assert dag["outlets"] == [f"samverkan://releases/open/{dataset}"]
     assert bag["dags"]["samverkan_ekonomiskt_bistand"]["retries"] == 3
@@ -115,7 +135,9 @@ def test_every_dag_runs_green_with_dag_test(airflow_home: Path, sources, tmp_pat
 
     out = subprocess.run(
         [sys.executable, "-c", DAG_TEST_PROBE.format(dags=str(DAGS))],
-        capture_output=True, text=True, env=_airflow_env(airflow_home, sources.data_dir),
+        capture_output=True,
+        text=True,
+        env=_airflow_env(airflow_home, sources.data_dir),
         timeout=900,
     )
     assert out.returncode == 0, out.stderr[-3000:]

@@ -19,18 +19,27 @@ SECRET = "19121212-1212"  # a value that must never appear in an error message
 
 
 def _spec(source: dict, columns: list[tuple[str, str, str]]) -> DatasetSpec:
-    return DatasetSpec.model_validate({
-        "name": "demo", "title": TEXT, "description": TEXT, "source": source,
-        "anonymisation": {"k": 1},
-        "columns": [
-            {"name": n, "source": s, "type": t, "role": "keep", "description": TEXT}
-            for n, s, t in columns
-        ],
-    })
+    return DatasetSpec.model_validate(
+        {
+            "name": "demo",
+            "title": TEXT,
+            "description": TEXT,
+            "source": source,
+            "anonymisation": {"k": 1},
+            "columns": [
+                {"name": n, "source": s, "type": t, "role": "keep", "description": TEXT}
+                for n, s, t in columns
+            ],
+        }
+    )
 
 
-CSV_COLUMNS = [("namn", "Namn", "string"), ("timmar", "Beviljade timmar", "float"),
-               ("antal", "Antal", "int"), ("datum", "Beslutsdatum", "date")]
+CSV_COLUMNS = [
+    ("namn", "Namn", "string"),
+    ("timmar", "Beviljade timmar", "float"),
+    ("antal", "Antal", "int"),
+    ("datum", "Beslutsdatum", "date"),
+]
 
 
 def _read(spec: DatasetSpec, settings: Settings) -> pa.Table:
@@ -44,11 +53,14 @@ def _write_excel_csv(path: Path, rows: list[str]) -> None:
 
 
 def test_excel_csv_in_windows_1252_with_decimal_commas(settings: Settings) -> None:
-    _write_excel_csv(settings.sources_dir / "x.csv", [
-        "Åsa Öberg;12,5;1 200;2025-03-01",
-        "Märta;;3;01.03.2025",
-        'Ölund;"7,25";\u00a04;45717',
-    ])
+    _write_excel_csv(
+        settings.sources_dir / "x.csv",
+        [
+            "Åsa Öberg;12,5;1 200;2025-03-01",
+            "Märta;;3;01.03.2025",
+            'Ölund;"7,25";\u00a04;45717',
+        ],
+    )
     spec = _spec({"kind": "csv", "path": "x.csv"}, CSV_COLUMNS)
     table = _read(spec, settings)
     assert table.column("namn").to_pylist() == ["Åsa Öberg", "Märta", "Ölund"]
@@ -61,11 +73,13 @@ def test_excel_csv_in_windows_1252_with_decimal_commas(settings: Settings) -> No
 def test_utf8_bom_comma_csv(settings: Settings) -> None:
     path = settings.sources_dir / "b.csv"
     path.parent.mkdir(parents=True)
-    path.write_bytes("\ufeffNamn,Beviljade timmar,Antal,Beslutsdatum\nÅke,1.5,2,2025-01-02\n"
-                     .encode("utf-8"))
+    path.write_bytes(
+        "\ufeffNamn,Beviljade timmar,Antal,Beslutsdatum\nÅke,1.5,2,2025-01-02\n".encode("utf-8")
+    )
     table = _read(_spec({"kind": "csv", "path": "b.csv"}, CSV_COLUMNS), settings)
-    assert table.to_pylist() == [{"namn": "Åke", "timmar": 1.5, "antal": 2,
-                                  "datum": dt.date(2025, 1, 2)}]
+    assert table.to_pylist() == [
+        {"namn": "Åke", "timmar": 1.5, "antal": 2, "datum": dt.date(2025, 1, 2)}
+    ]
 
 
 def _error(spec: DatasetSpec, settings: Settings) -> ExtractError:
@@ -76,9 +90,14 @@ def _error(spec: DatasetSpec, settings: Settings) -> ExtractError:
 
 
 def test_unparsable_number_names_row_and_column_not_value(settings: Settings) -> None:
-    _write_excel_csv(settings.sources_dir / "x.csv", [
-        "A;1,0;1;2025-01-01", "B;2,0;2;2025-01-01", f"C;{SECRET};3;2025-01-01",
-    ])
+    _write_excel_csv(
+        settings.sources_dir / "x.csv",
+        [
+            "A;1,0;1;2025-01-01",
+            "B;2,0;2;2025-01-01",
+            f"C;{SECRET};3;2025-01-01",
+        ],
+    )
     err = _error(_spec({"kind": "csv", "path": "x.csv"}, CSV_COLUMNS), settings)
     assert err.location.row == 3 and err.location.column == "Beviljade timmar"
     assert err.location.file == "x.csv" and err.location.dataset == "demo"
@@ -103,9 +122,14 @@ def test_missing_column_and_duplicate_header(settings: Settings) -> None:
 
 
 def test_truncated_row_is_named(settings: Settings) -> None:
-    _write_excel_csv(settings.sources_dir / "x.csv", [
-        "A;1,0;1;2025-01-01", f"{SECRET};2,0", "C;3,0;3;2025-01-01",
-    ])
+    _write_excel_csv(
+        settings.sources_dir / "x.csv",
+        [
+            "A;1,0;1;2025-01-01",
+            f"{SECRET};2,0",
+            "C;3,0;3;2025-01-01",
+        ],
+    )
     err = _error(_spec({"kind": "csv", "path": "x.csv"}, CSV_COLUMNS), settings)
     assert "number of fields" in err.problem and err.location.row == 2
 
@@ -114,15 +138,19 @@ def test_empty_and_binary_files(settings: Settings) -> None:
     path = settings.sources_dir / "x.csv"
     path.parent.mkdir(parents=True)
     path.write_bytes(b"")
-    assert "empty" in _error(_spec({"kind": "csv", "path": "x.csv"}, CSV_COLUMNS),
-                             settings).problem
+    assert "empty" in _error(_spec({"kind": "csv", "path": "x.csv"}, CSV_COLUMNS), settings).problem
     path.write_bytes(b"PK\x03\x04\x00\x00junk")
-    assert "binary" in _error(_spec({"kind": "csv", "path": "x.csv"}, CSV_COLUMNS),
-                              settings).problem
+    assert (
+        "binary" in _error(_spec({"kind": "csv", "path": "x.csv"}, CSV_COLUMNS), settings).problem
+    )
 
 
-JSON_COLUMNS = [("id", "id", "string"), ("tid", "tid", "timestamp"), ("n", "n", "int"),
-                ("namn", "kontakt.namn", "string")]
+JSON_COLUMNS = [
+    ("id", "id", "string"),
+    ("tid", "tid", "timestamp"),
+    ("n", "n", "int"),
+    ("namn", "kontakt.namn", "string"),
+]
 
 
 def _write_jsonl(settings: Settings, lines: list[str]) -> DatasetSpec:
@@ -133,11 +161,15 @@ def _write_jsonl(settings: Settings, lines: list[str]) -> DatasetSpec:
 
 
 def test_json_lines_with_nested_fields_and_offsets(settings: Settings) -> None:
-    spec = _write_jsonl(settings, [
-        json.dumps({"id": "a", "tid": "2025-03-01T08:15:00+01:00", "n": 3,
-                    "kontakt": {"namn": "Åsa"}}),
-        json.dumps({"id": "b", "tid": "2025-03-01 08:15:00", "n": None, "kontakt": None}),
-    ])
+    spec = _write_jsonl(
+        settings,
+        [
+            json.dumps(
+                {"id": "a", "tid": "2025-03-01T08:15:00+01:00", "n": 3, "kontakt": {"namn": "Åsa"}}
+            ),
+            json.dumps({"id": "b", "tid": "2025-03-01 08:15:00", "n": None, "kontakt": None}),
+        ],
+    )
     table = _read(spec, settings)
     assert table.column("namn").to_pylist() == ["Åsa", None]
     stamps = table.column("tid").to_pylist()
@@ -166,10 +198,14 @@ def test_sql_table_streams_in_batches(settings: Settings, tmp_path: Path) -> Non
     engine = sa.create_engine(url)
     with engine.begin() as conn:
         conn.execute(sa.text("CREATE TABLE t (a TEXT, b REAL, c INTEGER, hemligt TEXT)"))
-        conn.execute(sa.text("INSERT INTO t VALUES (:a, :b, :c, 'x')"),
-                     [{"a": f"r{i}", "b": i / 2, "c": i} for i in range(25)])
-    spec = _spec({"kind": "sql", "table": "t", "batch_rows": 10},
-                 [("a", "a", "string"), ("b", "b", "float"), ("c", "c", "int")])
+        conn.execute(
+            sa.text("INSERT INTO t VALUES (:a, :b, :c, 'x')"),
+            [{"a": f"r{i}", "b": i / 2, "c": i} for i in range(25)],
+        )
+    spec = _spec(
+        {"kind": "sql", "table": "t", "batch_rows": 10},
+        [("a", "a", "string"), ("b", "b", "float"), ("c", "c", "int")],
+    )
     batches = list(extract_batches(spec, Settings(source_db_url=url)))
     assert [b.num_rows for b in batches] == [10, 10, 5]
     table = pa.Table.from_batches(batches)

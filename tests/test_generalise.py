@@ -16,10 +16,24 @@ AGE = [{"band": 5, "min": 18, "top": 80}, {"band": 20, "min": 18, "top": 78}, "*
 def test_age_bands_with_floor_and_top_code() -> None:
     ages = pa.array([17, 18, 22, 23, 79, 80, 95, None])
     assert generalise(ages, AGE, 1).to_pylist() == [
-        "<18", "18-22", "18-22", "23-27", "78-82", "80+", "80+", None,
+        "<18",
+        "18-22",
+        "18-22",
+        "23-27",
+        "78-82",
+        "80+",
+        "80+",
+        None,
     ]
     assert generalise(ages, AGE, 2).to_pylist() == [
-        "<18", "18-37", "18-37", "18-37", "78+", "78+", "78+", None,
+        "<18",
+        "18-37",
+        "18-37",
+        "18-37",
+        "78+",
+        "78+",
+        "78+",
+        None,
     ]
     assert generalise(ages, AGE, 3).to_pylist() == ["*"] * 7 + [None]
 
@@ -38,17 +52,22 @@ def test_dates_to_month_quarter_year() -> None:
 
 def test_timestamps_use_swedish_local_dates() -> None:
     # 23:30 UTC on 31 March is already 1 April in Stockholm (summer time, UTC+2).
-    stamps = pa.array([dt.datetime(2025, 3, 31, 23, 30, tzinfo=dt.UTC)],
-                      pa.timestamp("us", tz="UTC"))
+    stamps = pa.array(
+        [dt.datetime(2025, 3, 31, 23, 30, tzinfo=dt.UTC)], pa.timestamp("us", tz="UTC")
+    )
     assert generalise(stamps, [{"date": "day"}], 1).to_pylist() == ["2025-04-01"]
 
 
 def test_prefix_top_code_and_map() -> None:
     assert generalise(pa.array(["141 52", "143 30"]), [{"prefix": 3}], 1).to_pylist() == [
-        "141", "143",
+        "141",
+        "143",
     ]
     assert generalise(pa.array([0, 2, 3, 6]), [{"top_code": 3}], 1).to_pylist() == [
-        "0", "2", "3+", "3+",
+        "0",
+        "2",
+        "3+",
+        "3+",
     ]
     mapping = [{"map": {"Vårby": "Väst", "Skogås": "Öst"}}]
     assert generalise(pa.array(["Vårby", "Skogås"]), mapping, 1).to_pylist() == ["Väst", "Öst"]
@@ -68,5 +87,8 @@ def test_unknown_step_is_refused() -> None:
 def test_hierarchy_table_has_every_level() -> None:
     levels = hierarchy_table(pa.array([20, 40]), AGE)
     assert [lvl.to_pylist() for lvl in levels] == [
-        ["20", "40"], ["18-22", "38-42"], ["18-37", "38-57"], ["*", "*"],
+        ["20", "40"],
+        ["18-22", "38-42"],
+        ["18-37", "38-57"],
+        ["*", "*"],
     ]

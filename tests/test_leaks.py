@@ -31,8 +31,10 @@ def parquet_texts(path: Path) -> Iterator[tuple[str, str]]:
     parquet = pq.ParquetFile(path)
     meta = parquet.metadata
     for key, value in (meta.metadata or {}).items():
-        yield "file metadata", key.decode("utf-8", "replace") + "=" + value.decode(
-            "utf-8", "replace")
+        yield (
+            "file metadata",
+            key.decode("utf-8", "replace") + "=" + value.decode("utf-8", "replace"),
+        )
     for field in parquet.schema_arrow:
         for key, value in (field.metadata or {}).items():
             yield f"field metadata {field.name}", (key + value).decode("utf-8", "replace")
@@ -85,8 +87,11 @@ def find_leaks(store: Path, values: set[str]) -> list[str]:
 
 def test_no_planted_identifier_in_any_release(published: Settings) -> None:
     values = planted_values(published)
-    kinds = {json.loads(line)["kind"]
-             for line in published.planted_identifiers_path().read_text().splitlines() if line}
+    kinds = {
+        json.loads(line)["kind"]
+        for line in published.planted_identifiers_path().read_text().splitlines()
+        if line
+    }
     assert {"personnummer", "name", "phone", "email", "address"} <= kinds
     assert len(values) > 1000
     store = published.release_dir

@@ -28,8 +28,10 @@ def test_free_text_kept_by_mistake_is_blocked_before_publish(sources: Settings) 
     report = next(sources.raw_dir.rglob("pii_findings_release candidate.json"))
     findings = json.loads(report.read_text())
     assert {f["kind"] for f in findings} >= {"personnummer", "namn", "telefon"}
-    planted = {json.loads(line)["value"] for line in
-               sources.planted_identifiers_path().read_text().splitlines()}
+    planted = {
+        json.loads(line)["value"]
+        for line in sources.planted_identifiers_path().read_text().splitlines()
+    }
     assert not any(v in report.read_text() for v in planted if len(v) > 6)
     assert not any(v in result.error for v in planted if len(v) > 6)
 

@@ -43,8 +43,7 @@ def _snapshot_state(settings: Settings) -> dict[str, str]:
 
 def _run_failing(settings: Settings, dataset: str, capsys) -> str:
     before = _snapshot_state(settings)
-    code = main(["run", dataset, "--version", NEW_VERSION, "--data-dir",
-                 str(settings.data_dir)])
+    code = main(["run", dataset, "--version", NEW_VERSION, "--data-dir", str(settings.data_dir)])
     out = capsys.readouterr()
     assert code == 1
     failure = [line for line in out.out.splitlines() if "FAILED" in line]
@@ -62,8 +61,9 @@ def _rewrite_csv(path: Path, encoding: str, edit) -> None:
     newline = "\r\n" if "\r\n" in text else "\n"
     lines = text.split(newline)
     edit(lines)
-    path.write_bytes(newline.join(lines).encode(encoding) if not bom
-                     else newline.join(lines).encode(encoding))
+    path.write_bytes(
+        newline.join(lines).encode(encoding) if not bom else newline.join(lines).encode(encoding)
+    )
 
 
 def test_wrong_encoding(store: Settings, capsys) -> None:
@@ -160,8 +160,16 @@ def test_raw_validation_failure_quarantines_the_extract(store: Settings, capsys)
 
 
 def test_rerun_of_same_run_is_idempotent(store: Settings, capsys) -> None:
-    args = ["run", "kolada", "--version", NEW_VERSION, "--run-id", "r1", "--data-dir",
-            str(store.data_dir)]
+    args = [
+        "run",
+        "kolada",
+        "--version",
+        NEW_VERSION,
+        "--run-id",
+        "r1",
+        "--data-dir",
+        str(store.data_dir),
+    ]
     assert main(args) == 0
     first = _snapshot_state(store)
     assert main(args) == 0
@@ -187,9 +195,12 @@ sys.exit(main(["run", "bygglov", "--version", "2026-02-28", "--data-dir", sys.ar
 def test_run_killed_during_publish_leaves_nothing_and_rerun_publishes(store: Settings) -> None:
     flag = store.data_dir / "flag"
     before = _snapshot_state(store)
-    proc = subprocess.Popen([sys.executable, "-c", KILL_DURING_PUBLISH, str(flag),
-                             str(store.data_dir)], env=os.environ | {"PYTHONPATH": str(REPO)},
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        [sys.executable, "-c", KILL_DURING_PUBLISH, str(flag), str(store.data_dir)],
+        env=os.environ | {"PYTHONPATH": str(REPO)},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     deadline = time.monotonic() + 180
     while not flag.exists() and proc.poll() is None and time.monotonic() < deadline:
         time.sleep(0.1)
@@ -198,8 +209,9 @@ def test_run_killed_during_publish_leaves_nothing_and_rerun_publishes(store: Set
     proc.wait(timeout=10)
     assert _snapshot_state(store) == before
     assert any((store.release_dir / STAGING).iterdir())
-    assert main(["run", "bygglov", "--version", NEW_VERSION, "--data-dir",
-                 str(store.data_dir)]) == 0
+    assert (
+        main(["run", "bygglov", "--version", NEW_VERSION, "--data-dir", str(store.data_dir)]) == 0
+    )
     after = _snapshot_state(store)
     assert set(after) - set(before) == {f"open/bygglov/{NEW_VERSION}"}
     assert not any((store.release_dir / STAGING).iterdir())

@@ -39,8 +39,10 @@ def test_keys_give_unlinkable_pseudonyms() -> None:
 
 
 def test_key_loaded_per_project_and_never_shown() -> None:
-    env = {"SAMVERKAN_PSEUDONYM_KEY_SODERTORN_42": "x" * 32,
-           "SAMVERKAN_PSEUDONYM_KEY_ID_SODERTORN_42": "k2026-1"}
+    env = {
+        "SAMVERKAN_PSEUDONYM_KEY_SODERTORN_42": "x" * 32,
+        "SAMVERKAN_PSEUDONYM_KEY_ID_SODERTORN_42": "k2026-1",
+    }
     key = load_key("sodertorn-42", env)
     assert key.key_id == "k2026-1"
     assert "x" * 32 not in repr(key)

@@ -30,8 +30,14 @@ def _manifest(version: str, files: list[dict]) -> dict:
 
 
 def _publish(store: Path, data: Path, version: str = "2026-01-31"):
-    return publish_snapshot(store=store, tier="open", dataset="demo", base_version=version,
-                            data_files=[data], build_manifest=_manifest)
+    return publish_snapshot(
+        store=store,
+        tier="open",
+        dataset="demo",
+        base_version=version,
+        data_files=[data],
+        build_manifest=_manifest,
+    )
 
 
 def test_publish_is_atomic_idempotent_and_never_overwrites(tmp_path: Path) -> None:
@@ -91,8 +97,10 @@ def test_publish_killed_midway_leaves_no_snapshot_and_rerun_publishes(tmp_path: 
     store = tmp_path / "releases"
     data = _data(tmp_path / "a.parquet", [1, 2, 3])
     flag = tmp_path / "flag"
-    proc = subprocess.Popen([sys.executable, "-c", KILLED_PUBLISHER, str(store), str(data),
-                             str(flag)], env=os.environ | {"PYTHONPATH": str(Path.cwd())})
+    proc = subprocess.Popen(
+        [sys.executable, "-c", KILLED_PUBLISHER, str(store), str(data), str(flag)],
+        env=os.environ | {"PYTHONPATH": str(Path.cwd())},
+    )
     deadline = time.monotonic() + 60
     while not flag.exists() and time.monotonic() < deadline and proc.poll() is None:
         time.sleep(0.05)

@@ -40,9 +40,7 @@ def _band(values: pa.Array, width: int, low: int, top: int | None) -> pa.Array:
     # Integer division truncates toward zero; values below ``low`` get their own label.
     start = pc.add(pc.multiply(pc.divide(pc.subtract(numbers, low), width), width), low)
     end = pc.subtract(pc.add(start, width), 1)
-    label = pc.binary_join_element_wise(
-        pc.cast(start, pa.string()), pc.cast(end, pa.string()), "-"
-    )
+    label = pc.binary_join_element_wise(pc.cast(start, pa.string()), pc.cast(end, pa.string()), "-")
     label = pc.if_else(pc.less(numbers, low), pa.scalar(f"<{low}"), label)
     if top is not None:
         label = pc.if_else(pc.greater_equal(numbers, top), pa.scalar(f"{top}+"), label)

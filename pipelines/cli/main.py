@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
 
 from pipelines import __version__
@@ -55,6 +56,15 @@ def main(argv: list[str] | None = None) -> int:
     except SamverkanError as exc:
         print(f"error: {exc.one_line()}", file=sys.stderr)
         return exc.exit_code
+    except Exception as exc:
+        if os.environ.get("SAMVERKAN_DEBUG"):
+            raise
+        print(
+            f"error: internal error ({type(exc).__name__}); set SAMVERKAN_DEBUG=1 to see the "
+            "traceback (it may contain data values: keep it in the restricted zone)",
+            file=sys.stderr,
+        )
+        return 70
     except KeyboardInterrupt:
         print("interrupted; nothing was published by the interrupted step", file=sys.stderr)
         return 130

@@ -22,22 +22,41 @@ def register(sub: argparse._SubParsersAction) -> None:
         "policy, validate the release (GX suite + privacy gate), publish an immutable "
         "snapshot. Prints one summary line per dataset; exits non-zero if any failed.",
     )
-    p.add_argument("datasets", nargs="*", metavar="DATASET",
-                   help=f"dataset names (known: {', '.join(dataset_names())})")
+    p.add_argument(
+        "datasets",
+        nargs="*",
+        metavar="DATASET",
+        help=f"dataset names (known: {', '.join(dataset_names())})",
+    )
     p.add_argument("--all", action="store_true", help="run every dataset that has a spec")
-    p.add_argument("--version", dest="snapshot_version", default=None,
-                   help="snapshot version (default: today's date, e.g. 2026-11-27; "
-                   "identical data is not published twice, changed data gets .2, .3 ...)")
-    p.add_argument("--run-id", default=None,
-                   help="run id naming the raw-zone work folder (default: version + time); "
-                   "rerunning with the same id is idempotent")
-    p.add_argument("--tier", choices=["open", "project"], default="open",
-                   help="open: no pseudonyms; project: pseudonymised for one --project")
-    p.add_argument("--project", default=None,
-                   help="research project for --tier project; its key comes from "
-                   "SAMVERKAN_PSEUDONYM_KEY_<PROJECT>")
-    p.add_argument("--data-dir", default=None, help="base folder (default ./data or "
-                   "SAMVERKAN_DATA_DIR)")
+    p.add_argument(
+        "--version",
+        dest="snapshot_version",
+        default=None,
+        help="snapshot version (default: today's date, e.g. 2026-11-27; "
+        "identical data is not published twice, changed data gets .2, .3 ...)",
+    )
+    p.add_argument(
+        "--run-id",
+        default=None,
+        help="run id naming the raw-zone work folder (default: version + time); "
+        "rerunning with the same id is idempotent",
+    )
+    p.add_argument(
+        "--tier",
+        choices=["open", "project"],
+        default="open",
+        help="open: no pseudonyms; project: pseudonymised for one --project",
+    )
+    p.add_argument(
+        "--project",
+        default=None,
+        help="research project for --tier project; its key comes from "
+        "SAMVERKAN_PSEUDONYM_KEY_<PROJECT>",
+    )
+    p.add_argument(
+        "--data-dir", default=None, help="base folder (default ./data or SAMVERKAN_DATA_DIR)"
+    )
     p.set_defaults(handler=handle)
 
 
@@ -56,8 +75,14 @@ def handle(args: argparse.Namespace) -> int:
     results = []
     for name in names:
         spec = load_spec(name)
-        ctx = RunContext(spec=spec, settings=settings, run_id=run_id, version=version,
-                         tier=args.tier, project=args.project)
+        ctx = RunContext(
+            spec=spec,
+            settings=settings,
+            run_id=run_id,
+            version=version,
+            tier=args.tier,
+            project=args.project,
+        )
         result = run_dataset(ctx)
         results.append(result)
         failures += not result.ok
@@ -66,6 +91,8 @@ def handle(args: argparse.Namespace) -> int:
     for result in results:
         print(result.summary_line())
     if len(results) > 1:
-        print(f"{len(results) - failures} of {len(results)} datasets published or unchanged"
-              + (f", {failures} failed" if failures else ""))
+        print(
+            f"{len(results) - failures} of {len(results)} datasets published or unchanged"
+            + (f", {failures} failed" if failures else "")
+        )
     return 1 if failures else 0

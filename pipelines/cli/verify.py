@@ -17,8 +17,12 @@ def register(sub: argparse._SubParsersAction) -> None:
         "size and sha256 with its manifest; report files the manifest does not list. "
         "Exit 0 when all match, 1 on any mismatch.",
     )
-    p.add_argument("store", nargs="?", default=None,
-                   help="release store folder (default: data/releases or SAMVERKAN_RELEASE_DIR)")
+    p.add_argument(
+        "store",
+        nargs="?",
+        default=None,
+        help="release store folder (default: data/releases or SAMVERKAN_RELEASE_DIR)",
+    )
     p.add_argument("--dataset", default=None, help="only this dataset")
     p.set_defaults(handler=handle)
 
@@ -29,10 +33,11 @@ def handle(args: argparse.Namespace) -> int:
     for problem in report.problems:
         print(f"MISMATCH {problem}")
     if report.orphaned_staging:
-        print(f"note: {len(report.orphaned_staging)} unfinished publish folder(s) in "
-              f"{store / '.staging'} (never read; removed by the next publish)")
-    print(f"{len(report.checked)} snapshots checked in {store}, "
-          f"{len(report.problems)} problems")
+        print(
+            f"note: {len(report.orphaned_staging)} unfinished publish folder(s) in "
+            f"{store / '.staging'} (never read; removed by the next publish)"
+        )
+    print(f"{len(report.checked)} snapshots checked in {store}, {len(report.problems)} problems")
     if not report.checked:
         print("no published snapshots found")
     return 0 if report.ok and report.checked else 1

@@ -73,7 +73,10 @@ def extract_batches(spec: DatasetSpec, settings: Settings) -> Iterator[pa.Record
             return read_sql_batches(url, src, columns, spec.name)
         case KoladaSource():
             return read_kolada_batches(
-                src, columns, spec.name, folder=settings.sources_dir / src.path,
+                src,
+                columns,
+                spec.name,
+                folder=settings.sources_dir / src.path,
                 base_url=settings.kolada_url,
             )
     raise AssertionError(src)

@@ -27,7 +27,13 @@ ARROW_TYPES: dict[str, pa.DataType] = {
 
 _INT_RE = r"^[+-]?\d+$"
 _FLOAT_RE = r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$"
-_SPACES = ["\u00a0", "\u202f", "\u2009", " ", "\u00ad"]  # nbsp, narrow nbsp, thin, space, soft hyphen
+_SPACES = [
+    "\u00a0",
+    "\u202f",
+    "\u2009",
+    " ",
+    "\u00ad",
+]  # nbsp, narrow nbsp, thin, space, soft hyphen
 _TRUE = ["true", "ja", "yes", "1", "sant"]
 _FALSE = ["false", "nej", "no", "0", "falskt"]
 _EXCEL_EPOCH_DAYS = -25569  # 1899-12-30 relative to 1970-01-01
@@ -122,7 +128,9 @@ def _to_timestamp(text: pa.Array, where: Where, column: Column) -> pa.Array:
         parsed = pc.strptime(text, format=fmt, unit="us", error_is_null=True)
         naive = parsed if naive is None else pc.coalesce(naive, parsed)
     # Local times without an offset are Swedish wall-clock times.
-    local = pc.assume_timezone(naive, "Europe/Stockholm", ambiguous="earliest", nonexistent="earliest")
+    local = pc.assume_timezone(
+        naive, "Europe/Stockholm", ambiguous="earliest", nonexistent="earliest"
+    )
     stamps = pc.coalesce(pc.cast(result, pa.timestamp("us", tz="UTC")), local)
     _check(text, stamps, where, column, "a timestamp (ISO 8601)")
     return pc.cast(stamps, pa.timestamp("us", tz="UTC"))
@@ -174,8 +182,9 @@ def convert_any(values: pa.Array, column: Column, where: Where) -> pa.Array:
         return pc.cast(values, target)
     if column.type == "timestamp" and pa.types.is_timestamp(values.type):
         if values.type.tz is None:
-            values = pc.assume_timezone(values, "Europe/Stockholm", ambiguous="earliest",
-                                        nonexistent="earliest")
+            values = pc.assume_timezone(
+                values, "Europe/Stockholm", ambiguous="earliest", nonexistent="earliest"
+            )
         return pc.cast(values, target)
     if column.type == "date" and pa.types.is_timestamp(values.type):
         return pc.cast(values, target)
@@ -187,4 +196,3 @@ def convert_any(values: pa.Array, column: Column, where: Where) -> pa.Array:
             raise _fail(where, column, bad, "expected text, found a nested JSON value")
         return pc.cast(values, pa.string())
     return convert_text(pc.cast(values, pa.string()), column, where)
-

@@ -101,8 +101,9 @@ def _check_header(dialect: CsvDialect, columns: list[Column], dataset: str, labe
     seen: set[str] = set()
     for name in dialect.header:
         if name in seen:
-            raise ExtractError("header names a column twice", dataset=dataset, file=label,
-                               column=name)
+            raise ExtractError(
+                "header names a column twice", dataset=dataset, file=label, column=name
+            )
         seen.add(name)
     for col in columns:
         if col.source_name not in seen:
@@ -172,7 +173,9 @@ def read_csv_batches(
         match = _ROW_RE.search(str(exc))
         problem = "file could not be parsed as CSV"
         if "UTF8" in str(exc) or "utf8" in str(exc).lower():
-            problem = f"file is not valid {dialect.encoding} text (declare the encoding in the spec)"
+            problem = (
+                f"file is not valid {dialect.encoding} text (declare the encoding in the spec)"
+            )
         raise ExtractError(
             problem, dataset=dataset, file=label, row=int(match.group(1)) if match else None
         ) from None

@@ -70,11 +70,13 @@ def _locate_error(path: Path, columns: list[Column], dataset: str) -> ExtractErr
                 try:
                     obj = json.loads(line)
                 except json.JSONDecodeError:
-                    return ExtractError("line is not valid JSON", dataset=dataset, file=label,
-                                        row=line_no)
+                    return ExtractError(
+                        "line is not valid JSON", dataset=dataset, file=label, row=line_no
+                    )
                 if not isinstance(obj, dict):
-                    return ExtractError("line is not a JSON object", dataset=dataset, file=label,
-                                        row=line_no)
+                    return ExtractError(
+                        "line is not a JSON object", dataset=dataset, file=label, row=line_no
+                    )
                 for name, col in expected.items():
                     value: object = obj
                     for part in name.split("."):
@@ -84,23 +86,32 @@ def _locate_error(path: Path, columns: list[Column], dataset: str) -> ExtractErr
                     kind = col.type
                     ok = (
                         (kind in ("string", "date", "timestamp") and isinstance(value, str))
-                        or (kind == "int" and isinstance(value, int) and not isinstance(value, bool))
-                        or (kind == "float" and isinstance(value, int | float)
-                            and not isinstance(value, bool))
+                        or (
+                            kind == "int" and isinstance(value, int) and not isinstance(value, bool)
+                        )
+                        or (
+                            kind == "float"
+                            and isinstance(value, int | float)
+                            and not isinstance(value, bool)
+                        )
                         or (kind == "bool" and isinstance(value, bool))
                     )
                     if not ok:
-                        return ExtractError(f"value is not of type {kind}", dataset=dataset,
-                                            file=label, row=line_no, column=name)
+                        return ExtractError(
+                            f"value is not of type {kind}",
+                            dataset=dataset,
+                            file=label,
+                            row=line_no,
+                            column=name,
+                        )
         except UnicodeDecodeError:
-            return ExtractError("file is not valid UTF-8 text", dataset=dataset, file=label,
-                                row=line_no + 1)
+            return ExtractError(
+                "file is not valid UTF-8 text", dataset=dataset, file=label, row=line_no + 1
+            )
     return ExtractError("file could not be parsed as JSON Lines", dataset=dataset, file=label)
 
 
-def read_jsonl_batches(
-    path: Path, columns: list[Column], dataset: str
-) -> Iterator[pa.RecordBatch]:
+def read_jsonl_batches(path: Path, columns: list[Column], dataset: str) -> Iterator[pa.RecordBatch]:
     label = path.name
     if not path.exists():
         raise ExtractError("source file not found", dataset=dataset, file=str(path))
@@ -119,9 +130,7 @@ def read_jsonl_batches(
         )
         for batch in reader:
             where = Where(dataset=dataset, file=label, first_row=rows_done + 1)
-            arrays = [
-                convert_any(_struct_leaf(batch, c.source_name), c, where) for c in columns
-            ]
+            arrays = [convert_any(_struct_leaf(batch, c.source_name), c, where) for c in columns]
             rows_done += batch.num_rows
             yield pa.RecordBatch.from_arrays(arrays, schema=schema)
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError):

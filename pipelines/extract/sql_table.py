@@ -31,8 +31,7 @@ def resolve_url(source: SqlSource, default_url: str, dataset: str) -> str:
     if source.url_env:
         url = os.environ.get(source.url_env)
         if not url:
-            raise ExtractError(f"environment variable {source.url_env} is not set",
-                               dataset=dataset)
+            raise ExtractError(f"environment variable {source.url_env} is not set", dataset=dataset)
         return url
     return default_url
 
@@ -44,9 +43,7 @@ def read_sql_batches(
     try:
         engine = sa.create_engine(url)
     except (SQLAlchemyError, ValueError, ImportError):
-        raise ExtractError(
-            f"cannot use database URL {redact_url(url)}", dataset=dataset
-        ) from None
+        raise ExtractError(f"cannot use database URL {redact_url(url)}", dataset=dataset) from None
     schema = arrow_schema(columns)
     rows_done = 0
     try:
@@ -55,8 +52,12 @@ def read_sql_batches(
             present = {c.name for c in table.columns}
             for col in columns:
                 if col.source_name not in present:
-                    raise ExtractError("column is missing from the table", dataset=dataset,
-                                       file=label, column=col.source_name)
+                    raise ExtractError(
+                        "column is missing from the table",
+                        dataset=dataset,
+                        file=label,
+                        column=col.source_name,
+                    )
             query = sa.select(*[table.c[col.source_name] for col in columns])
             result = conn.execution_options(stream_results=True, yield_per=source.batch_rows)
             for part in result.execute(query).partitions(source.batch_rows):
@@ -67,14 +68,16 @@ def read_sql_batches(
                     try:
                         raw = pa.array(column_values, from_pandas=False)
                     except (pa.ArrowInvalid, pa.ArrowTypeError):
-                        raw = pa.array([None if v is None else str(v) for v in column_values],
-                                       pa.string())
+                        raw = pa.array(
+                            [None if v is None else str(v) for v in column_values], pa.string()
+                        )
                     arrays.append(convert_any(raw, col, where))
                 rows_done += len(part)
                 yield pa.RecordBatch.from_arrays(arrays, schema=schema)
     except NoSuchTableError:
-        raise ExtractError("table not found in the source database", dataset=dataset,
-                           file=label) from None
+        raise ExtractError(
+            "table not found in the source database", dataset=dataset, file=label
+        ) from None
     except SQLAlchemyError as exc:
         kind = type(exc.orig).__name__ if getattr(exc, "orig", None) else type(exc).__name__
         raise ExtractError(
