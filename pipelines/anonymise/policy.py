@@ -1,26 +1,36 @@
 """Apply a dataset spec's anonymisation policy to the extracted table.
 
 Direct identifiers are dropped (open tier) or replaced by project pseudonyms (project
-tier); free text is dropped; quasi-identifiers are generalised to their declared level;
-records in equivalence classes smaller than k (or less than l-diverse) are suppressed,
-keeping their row with ``*`` in every quasi-identifier, up to the suppression limit. If the
-policy cannot be met within the limit, nothing is released.
+tier); free text is dropped. The quasi-identifiers go to the k-anonymity engine
+(``pipelines.anonymise.kanon``) with a hierarchy built from each column's spec ladder:
+a fixed ``level`` pins the column to exactly that level, ``level: auto`` lets the engine
+search (between ``min_level`` and ``max_level``) for the transformation of least
+information loss that meets k, l and t within the suppression limit. Suppressed records
+keep their row with ``*`` in every quasi-identifier. If the policy cannot be met, nothing
+is released. The report is value-free and carries the engine's report and a linkage drill.
 """
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from pipelines.anonymise.classes import distinct_per_class, equivalence_classes
-from pipelines.anonymise.generalise import SUPPRESSED, generalise
+from pipelines.anonymise.generalise import generalise
+from pipelines.anonymise.kanon import Hierarchy, PolicyUnattainable, anonymise, privacy_models
+from pipelines.anonymise.kanon.risk import class_risk
+from pipelines.anonymise.linkage import linkage_drill
 from pipelines.anonymise.pseudonym import PseudonymKey, pseudonymise_array
-from pipelines.errors import SpecError, ValidationFailed
+from pipelines.errors import SamverkanError, SpecError, ValidationFailed
 from pipelines.specs.model import Column, DatasetSpec, Tier
+
+#: Distinct values on which a ladder is checked to be a tree (a banded domain is smaller).
+TREE_CHECK = 100_000
 
 
 @dataclass(frozen=True)
@@ -42,8 +52,63 @@ def release_columns(spec: DatasetSpec, tier: Tier) -> list[Column]:
     return [c for c in spec.columns if is_released(c, tier)]
 
 
+def qi_hierarchy(values: pa.Array | pa.ChunkedArray, column: Column) -> tuple[pa.Array, Hierarchy]:
+    """The column at its lowest allowed level (text) and the engine hierarchy above it.
+
+    The hierarchy has one row per distinct label at the lowest level and one level per
+    allowed spec level, so engine level ``i`` is spec level ``low + i``; a fixed level
+    gives a one-level hierarchy the engine cannot move. Missing values are a value of
+    their own (missing at every level). The ladder is applied to distinct values only:
+    the lowest level to all of them, the higher levels to one value per lowest-level
+    label, after checking on up to ``TREE_CHECK`` values that the ladder is a tree.
+    """
+    assert column.hierarchy is not None
+    ladder = column.hierarchy
+    low, high = column.level_range
+    if isinstance(values, pa.ChunkedArray):
+        values = values.combine_chunks()
+    encoded = pc.dictionary_encode(values)
+    distinct = encoded.dictionary
+    labels = generalise(distinct, ladder, low)
+    text = pc.take(labels, encoded.indices)
+    label_codes = pc.dictionary_encode(labels)
+    first = _first_of_each(label_codes.indices.to_numpy(zero_copy_only=False))
+    representatives = distinct.take(pa.array(first))
+    rows = [label_codes.dictionary.to_pylist()]
+    for level in range(low + 1, high + 1):
+        rows.append(generalise(representatives, ladder, level).to_pylist())
+    _check_tree(distinct.slice(0, TREE_CHECK), ladder, low, high, column.name)
+    table = [list(r) for r in zip(*rows, strict=True)]
+    if values.null_count:
+        table.append([None] * (high - low + 1))
+    return text, Hierarchy(table, name=column.name)
+
+
+def _first_of_each(codes: np.ndarray) -> np.ndarray:
+    """Index of the first occurrence of each code 0..n-1."""
+    first = np.full(int(codes.max()) + 1 if len(codes) else 0, len(codes), dtype=np.int64)
+    np.minimum.at(first, codes, np.arange(len(codes)))
+    return first
+
+
+def _check_tree(values: pa.Array, ladder: list[Any], low: int, high: int, name: str) -> None:
+    """Every group at one level must fall into exactly one group at the next."""
+    if high <= low or len(values) == 0:
+        return
+    levels = [generalise(values, ladder, level) for level in range(low, high + 1)]
+    frame = pd.DataFrame({i: level.to_pandas() for i, level in enumerate(levels)})
+    frame = frame.astype(object).where(frame.notna(), None).drop_duplicates()
+    for i in range(len(levels) - 1):
+        if frame[[i, i + 1]].drop_duplicates()[i].duplicated().any():
+            raise SpecError(
+                "the hierarchy is not a tree: a group at one level falls into several groups "
+                "at the next; align the band limits of its steps",
+                column=name,
+            )
+
+
 def _transform_column(
-    table: pa.Table, column: Column, tier: Tier, key: PseudonymKey | None, spec: DatasetSpec
+    table: pa.Table, column: Column, key: PseudonymKey | None, spec: DatasetSpec
 ) -> pa.Array:
     values = table.column(column.name)
     if column.role == "direct_identifier":
@@ -56,87 +121,175 @@ def _transform_column(
             dataset=spec.name,
             column=column.name,
         )
-    if column.role == "quasi_identifier":
-        assert column.hierarchy is not None and column.level is not None
-        return generalise(values, column.hierarchy, column.level)
     return values.combine_chunks() if isinstance(values, pa.ChunkedArray) else values
 
 
-def _risk(sizes: np.ndarray, records: int) -> dict[str, float]:
-    if records == 0 or len(sizes) == 0:
-        return {"prosecutor_max": 0.0, "prosecutor_avg": 0.0, "uniques_share": 0.0}
+def _plain(value: Any) -> Any:
+    """JSON-ready copy: numpy scalars and arrays to Python numbers and lists."""
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    if isinstance(value, np.ndarray):
+        return _plain(value.tolist())
+    if isinstance(value, np.generic):
+        return value.item()
+    return value
+
+
+def _requirements(spec: DatasetSpec, tier: Tier) -> dict[str, Any]:
+    policy = spec.anonymisation
     return {
-        "prosecutor_max": float(1.0 / sizes.min()),
-        "prosecutor_avg": float(len(sizes) / records),
-        "uniques_share": float((sizes == 1).sum() / records),
+        "tier": tier,
+        "k_required": policy.k,
+        "l_required": policy.l_diversity,
+        "l_variant": policy.l_variant if policy.l_diversity else None,
+        "t_required": policy.t,
+        "t_distance": policy.t_distance if policy.t else None,
+        "suppression_limit": policy.suppression_limit,
+        "metric": policy.metric,
+    }
+
+
+def _unattainable(spec: DatasetSpec, records: int) -> ValidationFailed:
+    policy = spec.anonymisation
+    models = [f"k={policy.k}"]
+    if policy.l_diversity:
+        models.append(f"{policy.l_variant} l={policy.l_diversity}")
+    if policy.t:
+        models.append(f"t={policy.t} ({policy.t_distance} distance)")
+    allowed = int(np.floor(policy.suppression_limit * records))
+    return ValidationFailed(
+        "anonymisation policy cannot be met: no generalisation within the spec's hierarchy "
+        f"levels satisfies {', '.join(models)} with at most {allowed} of {records} records "
+        f"suppressed (suppression limit {policy.suppression_limit:.1%}); coarsen the "
+        "hierarchies, use level: auto, or raise the suppression limit",
+        dataset=spec.name,
+    )
+
+
+def _run_engine(
+    released: pa.Table, spec: DatasetSpec, qis: list[Column], sensitive: list[str]
+) -> tuple[pa.Table, dict[str, Any]]:
+    """Generalise and suppress with the engine; the report uses spec levels."""
+    policy = spec.anonymisation
+    hierarchies: dict[str, Hierarchy] = {}
+    for column in qis:
+        try:
+            text, hierarchies[column.name] = qi_hierarchy(released.column(column.name), column)
+        except SamverkanError as exc:
+            raise SpecError(exc.problem, dataset=spec.name, column=column.name) from None
+        index = released.schema.get_field_index(column.name)
+        released = released.set_column(index, column.name, text)
+    guarded = sensitive if (policy.l_diversity or policy.t) else []
+    models = (
+        privacy_models(
+            k=None,
+            l=policy.l_diversity,
+            l_variant=policy.l_variant,
+            t=policy.t,
+            t_distance=policy.t_distance,
+            sensitive=guarded,
+        )
+        if guarded
+        else []
+    )
+    try:
+        result = anonymise(
+            released,
+            hierarchies,
+            k=policy.k,
+            models=models,
+            sensitive=guarded,
+            suppression_limit=policy.suppression_limit,
+            metric=policy.metric,
+        )
+    except PolicyUnattainable:
+        raise _unattainable(spec, released.num_rows) from None
+    except SamverkanError as exc:
+        raise ValidationFailed(
+            f"anonymisation failed: {exc.problem}", dataset=spec.name, column=exc.location.column
+        ) from None
+    engine = _plain(result.report())
+    levels = {c.name: c.level_range[0] + result.transformation[c.name] for c in qis}
+    engine["transformation"] = levels
+    return result.table, engine
+
+
+def _no_qi_report(records: int, k: int) -> dict[str, Any]:
+    """Without quasi-identifiers the whole table is one class."""
+    return {
+        "transformation": {},
+        "records": records,
+        "suppressed_records": 0,
+        "k_achieved": records or None,
+        "classes": 1 if records else 0,
+        "information_loss": {},
+        "risk": _plain(class_risk(np.array([records] if records else []), k)),
     }
 
 
 def apply_policy(
     table: pa.Table, spec: DatasetSpec, *, tier: Tier = "open", key: PseudonymKey | None = None
 ) -> PolicyResult:
+    started = time.perf_counter()
     policy = spec.anonymisation
     kept = release_columns(spec, tier)
-    arrays = [_transform_column(table, c, tier, key, spec) for c in kept]
-    released = pa.table(arrays, names=[c.name for c in kept])
-    qi_names = [c.name for c in kept if c.role == "quasi_identifier"]
+    released = pa.table(
+        [_transform_column(table, c, key, spec) for c in kept], names=[c.name for c in kept]
+    )
+    qis = [c for c in kept if c.role == "quasi_identifier"]
     sensitive = [c.name for c in kept if c.role == "sensitive"]
     records = released.num_rows
 
-    classes = equivalence_classes(released, qi_names)
-    row_sizes = classes.row_sizes
-    before = _risk(classes.sizes, records)
-    violating = row_sizes < policy.k
-    if policy.l_diversity:
-        for name in sensitive:
-            diversity = distinct_per_class(classes, released.column(name))[classes.ids]
-            violating |= diversity < policy.l_diversity
-    suppressed = int(violating.sum())
-    share = suppressed / records if records else 0.0
-    if share > policy.suppression_limit:
-        raise ValidationFailed(
-            f"anonymisation policy cannot be met: {suppressed} of {records} records "
-            f"({share:.1%}) fall in classes below k={policy.k}"
-            + (f" or l={policy.l_diversity}" if policy.l_diversity else "")
-            + f", above the suppression limit {policy.suppression_limit:.1%}; coarsen the "
-            "hierarchy levels in the spec",
-            dataset=spec.name,
-        )
-    if suppressed and qi_names:
-        mask = pa.array(violating)
-        for name in qi_names:
-            column = released.column(name)
-            index = released.schema.get_field_index(name)
-            released = released.set_column(
-                index, name, pc.if_else(mask, pa.scalar(SUPPRESSED), column)
-            )
+    if qis and records:
+        released, engine = _run_engine(released, spec, qis, sensitive)
+    else:
+        for column in qis:  # empty input: still text columns, as a release would have
+            index = released.schema.get_field_index(column.name)
+            released = released.set_column(index, column.name, pa.array([], pa.string()))
+        engine = _no_qi_report(records, policy.k)
+    levels: dict[str, int] = engine["transformation"]
+    suppressed = int(engine["suppressed_records"])
 
-    kept_sizes = classes.sizes[np.unique(classes.ids[~violating])] if records else classes.sizes
     report: dict[str, Any] = {
-        "tier": tier,
-        "k_required": policy.k,
-        "l_required": policy.l_diversity,
-        "suppression_limit": policy.suppression_limit,
+        **_requirements(spec, tier),
         "records": records,
         "suppressed_records": suppressed,
-        "suppressed_share": share,
-        "k_achieved": int(kept_sizes.min()) if len(kept_sizes) else None,
-        "equivalence_classes": len(kept_sizes),
+        "suppressed_share": suppressed / records if records else 0.0,
+        "k_achieved": engine["k_achieved"] if records - suppressed else None,
+        "equivalence_classes": engine["classes"],
+        "transformation": levels,
         "quasi_identifiers": {
-            c.name: {"level": c.level, "step": c.hierarchy[c.level - 1] if c.level else None}
-            for c in kept
-            if c.role == "quasi_identifier" and c.hierarchy is not None and c.level is not None
+            c.name: {
+                "level": levels[c.name],
+                "step": c.hierarchy[levels[c.name] - 1] if levels.get(c.name) else None,
+                "mode": "auto" if c.level == "auto" else "fixed",
+                "allowed_levels": list(c.level_range),
+            }
+            for c in qis
+            if c.hierarchy is not None and c.name in levels
         },
+        "information_loss": engine["information_loss"],
+        "information_loss_basis": "relative to each quasi-identifier's lowest allowed level",
+        "risk": engine["risk"],
         "dropped_columns": [c.name for c in spec.columns if not is_released(c, tier)],
         "pseudonymised_columns": [c.name for c in kept if c.role == "direct_identifier"],
         "pseudonym_key_id": key.key_id if key and tier == "project" else None,
-        "risk_before_suppression": before,
-        "risk": _risk(kept_sizes, int(records - suppressed)),
     }
-    if policy.l_diversity and sensitive:
-        final = equivalence_classes(released.filter(pa.array(~violating)), qi_names)
+    for name in ("l_achieved", "entropy_l_achieved"):
+        if name in engine:
+            report[name] = engine[name]
+    if "l_achieved" in report:
         report["l_achieved"] = {
-            n: int(distinct_per_class(final, released.filter(pa.array(~violating)).column(n)).min())
-            for n in sensitive
-        } if records - suppressed else {}
+            n: None if v is None else int(v) for n, v in report["l_achieved"].items()
+        }
+    t_values = {n: v for n, v in engine.items() if n.startswith("t_achieved")}
+    if t_values:
+        report["t_achieved"] = next(iter(t_values.values()))
+    # The engine's own report, less what the top level already carries.
+    report["engine"] = {n: v for n, v in engine.items() if n not in ("information_loss", "risk")}
+    if policy.public_attributes and records:
+        report["linkage_drill"] = linkage_drill(table, released, spec, levels=levels)
+    report["runtime_s"] = time.perf_counter() - started
     return PolicyResult(table=released, report=report)

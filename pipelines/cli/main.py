@@ -26,7 +26,7 @@ SAMVERKAN_RAW_DIR, SAMVERKAN_RELEASE_DIR, SAMVERKAN_SOURCE_DB_URL (see README).
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from pipelines.cli import anonymise, generate, run, scan, scrub, verify
+    from pipelines.cli import access, anonymise, generate, run, scan, scrub, serve, verify, withdraw
 
     parser = argparse.ArgumentParser(
         prog="samverkan",
@@ -38,7 +38,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"samverkan {__version__}")
     parser.add_argument("-q", "--quiet", action="store_true", help="only warnings and errors")
     sub = parser.add_subparsers(title="commands", metavar="COMMAND", required=True)
-    for module in (generate, run, verify, anonymise, scrub, scan):
+    for module in (generate, run, verify, anonymise, scrub, scan, serve, withdraw, access):
         module.register(sub)
     return parser
 

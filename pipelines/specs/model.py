@@ -12,6 +12,9 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 Role = Literal["direct_identifier", "quasi_identifier", "sensitive", "free_text", "keep"]
+MetricName = Literal[
+    "loss", "entropy", "entropy-nonmonotonic", "discernibility", "aec", "precision"
+]
 ColumnType = Literal["string", "int", "float", "date", "timestamp", "bool"]
 Tier = Literal["open", "project"]
 
@@ -83,13 +86,27 @@ class Column(_Strict):
     unit: str | None = None
     # direct_identifier: drop | pseudonymise ; free_text: drop | scrub
     action: Literal["drop", "pseudonymise", "scrub"] | None = None
-    # quasi_identifier: a ladder of generalisation steps; level 0 is the original value
+    # quasi_identifier: a ladder of generalisation steps; level 0 is the original value.
+    # ``level`` is the released level (fixed) or ``auto`` (the engine searches, optionally
+    # between ``min_level`` and ``max_level``).
     hierarchy: list[Any] | None = None
-    level: int | None = Field(default=None, ge=0)
+    level: int | Literal["auto"] | None = None
+    min_level: int | None = Field(default=None, ge=0)
+    max_level: int | None = Field(default=None, ge=0)
 
     @property
     def source_name(self) -> str:
         return self.source or self.name
+
+    @property
+    def level_range(self) -> tuple[int, int]:
+        """Lowest and highest level the release may use (equal for a fixed level)."""
+        assert self.hierarchy is not None and self.level is not None
+        if self.level != "auto":
+            return self.level, self.level
+        top = len(self.hierarchy)
+        low = self.min_level or 0
+        return low, top if self.max_level is None else self.max_level
 
     @model_validator(mode="after")
     def _role_fits(self) -> Column:
@@ -105,14 +122,47 @@ class Column(_Strict):
             if not self.hierarchy:
                 raise ValueError("a quasi_identifier needs a hierarchy (a list of steps)")
             if self.level is None:
-                raise ValueError("a quasi_identifier needs a level (0 keeps the value)")
-            if self.level > len(self.hierarchy):
-                raise ValueError(
-                    f"level {self.level} is beyond the hierarchy's {len(self.hierarchy)} steps"
-                )
-        elif self.hierarchy is not None or self.level is not None:
+                raise ValueError("a quasi_identifier needs a level (0 keeps the value, or auto)")
+            steps = len(self.hierarchy)
+            for what, value in (
+                ("level", self.level),
+                ("min_level", self.min_level),
+                ("max_level", self.max_level),
+            ):
+                if isinstance(value, int) and value < 0:
+                    raise ValueError(f"{what} must not be negative")
+                if isinstance(value, int) and value > steps:
+                    raise ValueError(f"{what} {value} is beyond the hierarchy's {steps} steps")
+            if self.level != "auto" and (self.min_level is not None or self.max_level is not None):
+                raise ValueError("min_level and max_level are only for level: auto")
+            low, high = self.level_range
+            if low > high:
+                raise ValueError("min_level is above max_level")
+        elif any(
+            v is not None for v in (self.hierarchy, self.level, self.min_level, self.max_level)
+        ):
             raise ValueError("hierarchy and level are only for quasi_identifier columns")
         return self
+
+
+def _check_aggregate(aggregate: Aggregate, columns: dict[str, Column]) -> None:
+    """Every column an aggregate names exists; levels only on quasi-identifier ladders."""
+    where = f"aggregate {aggregate.name}"
+    for dim in aggregate.dimension_list:
+        col = columns.get(dim.column)
+        if col is None:
+            raise ValueError(f"{where}: dimension {dim.column} is not a column")
+        if col.role in ("direct_identifier", "free_text"):
+            raise ValueError(f"{where}: dimension {dim.column} is an identifier or free text")
+        steps = len(col.hierarchy or [])
+        if dim.level > steps:
+            raise ValueError(f"{where}: level {dim.level} of {dim.column} is beyond its ladder")
+    for name in [m.column for m in aggregate.measures if m.column] + [aggregate.unit]:
+        if name is not None and name not in columns:
+            raise ValueError(f"{where}: column {name} is not a column")
+    for m in aggregate.measures:
+        if m.kind == "sum" and columns[str(m.column)].type not in ("int", "float"):
+            raise ValueError(f"{where}: sum of {m.column} needs a numeric column")
 
 
 # ---------------------------------------------------------------------------- policy
@@ -120,12 +170,115 @@ class AnonymisationPolicy(_Strict):
     """Privacy requirements the release must meet; the gate checks them on the release."""
 
     k: int = Field(default=5, ge=1)
-    l_diversity: int | None = Field(default=None, ge=2, alias="l")
+    l_diversity: int | float | None = Field(default=None, ge=1, alias="l")
+    l_variant: Literal["distinct", "entropy"] = "distinct"
+    t: float | None = Field(default=None, gt=0.0, le=1.0, description="t-closeness")
+    t_distance: Literal["equal", "ordered"] = "equal"
     suppression_limit: float = Field(default=0.05, ge=0.0, le=1.0)
+    metric: MetricName = Field(default="loss", description="Information loss the search minimises")
     public_attributes: list[str] = Field(
         default_factory=list,
         description="Quasi-identifiers found in public registers, used by the linkage drill",
     )
+
+    @model_validator(mode="after")
+    def _l_fits(self) -> AnonymisationPolicy:
+        l_value = self.l_diversity
+        distinct = l_value is not None and self.l_variant == "distinct"
+        if distinct and (l_value < 2 or l_value != int(l_value)):  # type: ignore[operator]
+            raise ValueError("distinct l-diversity needs a whole number l of at least 2")
+        return self
+
+
+# ---------------------------------------------------------------------------- aggregates
+class Dimension(_Strict):
+    """A dimension of an aggregate table: a column, optionally at a level of its ladder."""
+
+    column: str
+    level: int = Field(default=0, ge=0)
+
+
+class Measure(_Strict):
+    """One measure: ``{count: records}``, ``{sum: column}`` or ``{count_distinct: column}``."""
+
+    count: Literal["records"] | None = None
+    sum: str | None = None
+    count_distinct: str | None = None
+    name: str | None = Field(default=None, pattern=r"^[a-z][a-z0-9_]*$")
+
+    @model_validator(mode="after")
+    def _one_kind(self) -> Measure:
+        if sum(v is not None for v in (self.count, self.sum, self.count_distinct)) != 1:
+            raise ValueError("a measure is exactly one of count, sum or count_distinct")
+        return self
+
+    @property
+    def kind(self) -> str:
+        return "count" if self.count else "sum" if self.sum else "count_distinct"
+
+    @property
+    def column(self) -> str | None:
+        return self.sum or self.count_distinct
+
+    @property
+    def output_name(self) -> str:
+        if self.name:
+            return self.name
+        return "records" if self.count else f"{self.kind}_{self.column}"
+
+
+class ThresholdProtection(_Strict):
+    """Suppress cells counting fewer than ``min_count`` units, with secondary suppression."""
+
+    method: Literal["threshold"]
+    min_count: int = Field(default=5, ge=2)
+
+
+class CellKeyProtection(_Strict):
+    """Cell key method: stable noise per cell from a fixed p-table (counts only)."""
+
+    method: Literal["cell_key"]
+    max_noise: int = Field(default=2, ge=1, le=5, description="largest absolute noise D")
+    small_count: int = Field(
+        default=2, ge=0, le=5, description="counts 1..small_count are never published"
+    )
+
+
+Protection = Annotated[ThresholdProtection | CellKeyProtection, Field(discriminator="method")]
+
+
+class Aggregate(_Strict):
+    """An aggregate table for the open tier, computed from the raw extract."""
+
+    name: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
+    description: Text | None = None
+    dimensions: list[str | Dimension] = Field(min_length=1)
+    measures: list[Measure] = Field(min_length=1)
+    unit: str | None = Field(
+        default=None,
+        description="Column identifying the unit counted (e.g. a household id); it is what "
+        "small-cell protection counts and what cell keys are derived from. Default: records",
+    )
+    protection: Protection = ThresholdProtection(method="threshold")
+
+    @property
+    def dimension_list(self) -> list[Dimension]:
+        return [Dimension(column=d) if isinstance(d, str) else d for d in self.dimensions]
+
+    @model_validator(mode="after")
+    def _fits(self) -> Aggregate:
+        columns = [d.column for d in self.dimension_list]
+        if len(set(columns)) != len(columns):
+            raise ValueError("a dimension is listed twice")
+        names = [m.output_name for m in self.measures]
+        if len(set(names)) != len(names) or set(names) & {*columns, "suppressed"}:
+            raise ValueError("measure names must be unique and differ from the dimensions")
+        if isinstance(self.protection, CellKeyProtection):
+            if self.unit is None:
+                raise ValueError("the cell key method needs a unit column to key records")
+            if any(m.kind == "sum" for m in self.measures):
+                raise ValueError("the cell key method protects counts only; use threshold")
+        return self
 
 
 class Expectations(_Strict):
@@ -156,6 +309,7 @@ class DatasetSpec(_Strict):
     expectations: Expectations = Expectations()
     schedule: Schedule = Schedule()
     keywords: list[str] = Field(default_factory=list)
+    aggregates: list[Aggregate] = Field(default_factory=list)
 
     @field_validator("columns")
     @classmethod
@@ -174,10 +328,17 @@ class DatasetSpec(_Strict):
         for attr in self.anonymisation.public_attributes:
             if attr not in qis:
                 raise ValueError(f"public attribute {attr} is not a quasi_identifier column")
-        if self.anonymisation.l_diversity and not any(
+        policy = self.anonymisation
+        if (policy.l_diversity or policy.t) and not any(
             c.role == "sensitive" for c in self.columns
         ):
-            raise ValueError("l-diversity asked for, but no column has role sensitive")
+            raise ValueError("l-diversity or t-closeness asked for, but no column is sensitive")
+        seen: set[str] = set()
+        for aggregate in self.aggregates:
+            if aggregate.name in seen:
+                raise ValueError(f"aggregate {aggregate.name} is declared twice")
+            seen.add(aggregate.name)
+            _check_aggregate(aggregate, {c.name: c for c in self.columns})
         del names
         return self
 

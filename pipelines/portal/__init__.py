@@ -1,0 +1,1 @@
+"""The researcher portal: catalogue and dataset pages, JSON API, DCAT, audited downloads."""
