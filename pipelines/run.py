@@ -27,7 +27,7 @@ import pyarrow.parquet as pq
 from pipelines.anonymise.classes import equivalence_classes
 from pipelines.anonymise.generalise import SUPPRESSED
 from pipelines.anonymise.policy import apply_policy, release_columns
-from pipelines.anonymise.pseudonym import load_key
+from pipelines.anonymise.pseudonym import PseudonymKey, load_key
 from pipelines.config import Settings
 from pipelines.errors import SamverkanError, ValidationFailed
 from pipelines.extract import extract_to_parquet
@@ -61,8 +61,13 @@ class RunContext:
     project: str | None = None
 
     @property
+    def raw_root(self) -> Path:
+        """The raw zone as a local folder: itself, or the local mirror of an object store."""
+        return self.settings.raw_dir if self.settings.raw_is_local else self.settings.work_dir
+
+    @property
     def work_dir(self) -> Path:
-        return self.settings.raw_dir / self.spec.name / "runs" / safe_id(self.run_id)
+        return self.raw_root / self.spec.name / "runs" / safe_id(self.run_id)
 
     @property
     def extract_path(self) -> Path:
@@ -74,7 +79,12 @@ class RunContext:
 
     @property
     def quarantine_dir(self) -> Path:
-        return self.settings.raw_dir / self.spec.name / "quarantine" / safe_id(self.run_id)
+        return self.raw_root / self.spec.name / "quarantine" / safe_id(self.run_id)
+
+    @property
+    def pseudonym_key(self) -> PseudonymKey:
+        """This project's key: from the settings' secrets source, else the environment."""
+        return load_key(self.project, dict(self.settings.pseudonym_environ()))
 
     def record(self, stage: str, summary: dict[str, Any]) -> dict[str, Any]:
         self.work_dir.mkdir(parents=True, exist_ok=True)
@@ -148,9 +158,34 @@ def validate_raw(ctx: RunContext) -> dict[str, Any]:
     return summary.to_dict()
 
 
+def _key(ctx: RunContext, project: str | None) -> Any:
+    return load_key(project, local_dir=ctx.settings.raw_dir / "_keys")
+
+
+def _aggregates(ctx: RunContext, raw: Any) -> list[dict[str, Any]]:
+    """Protected aggregate tables (open tier), written beside the candidate in the raw zone."""
+    if ctx.tier != "open" or not ctx.spec.aggregates:
+        return []
+    from pipelines.anonymise.aggregate import build_aggregates
+
+    needs_key = any(a.protection.method == "cell_key" for a in ctx.spec.aggregates)
+    key = _key(ctx, "cellkey").secret if needs_key else None
+    folder = ctx.work_dir / "aggregates"
+    shutil.rmtree(folder, ignore_errors=True)
+    reports = []
+    for name, table, report in build_aggregates(raw, ctx.spec, key=key):
+        write_release_parquet(
+            table,
+            folder / f"{name}.parquet",
+            {"samverkan.dataset": ctx.spec.name, "samverkan.aggregate": name},
+        )
+        reports.append(report)
+    return reports
+
+
 def anonymise(ctx: RunContext) -> dict[str, Any]:
     table = pq.read_table(ctx.extract_path)
-    key = load_key(ctx.project) if ctx.tier == "project" else None
+    key = _key(ctx, ctx.project) if ctx.tier == "project" else None
     result = apply_policy(table, ctx.spec, tier=ctx.tier, key=key)
     write_release_parquet(
         result.table,
@@ -161,7 +196,10 @@ def anonymise(ctx: RunContext) -> dict[str, Any]:
             "samverkan.licence": ctx.spec.licence,
         },
     )
-    return ctx.record("anonymise", result.report)
+    aggregates = _aggregates(ctx, table)
+    return ctx.record(
+        "anonymise", result.report | ({"aggregates": aggregates} if aggregates else {})
+    )
 
 
 def _privacy_gate(ctx: RunContext, table: Any) -> dict[str, Any]:
@@ -176,6 +214,10 @@ def _privacy_gate(ctx: RunContext, table: Any) -> dict[str, Any]:
     import pyarrow.compute as pc
 
     suppressed = pc.fill_null(pc.equal(table.column(qis[0]), SUPPRESSED), False)
+    for name in qis[1:]:
+        suppressed = pc.and_(
+            suppressed, pc.fill_null(pc.equal(table.column(name), SUPPRESSED), False)
+        )
     suppressed = suppressed.to_numpy(zero_copy_only=False)
     kept = table.filter(~suppressed)
     classes = equivalence_classes(kept, qis)
@@ -290,6 +332,28 @@ def publish(ctx: RunContext) -> dict[str, Any]:
         _pii_gate(ctx, report.findings, "snapshot files")
 
     tier_folder = ctx.tier if ctx.tier == "open" else f"project/{ctx.project}"
+    from pipelines.metadata import (
+        portal_base_url,
+        previous_snapshot,
+        write_release_metadata,
+    )
+
+    def metadata(folder: Path, version: str) -> list[Path]:
+        aggregates = ctx.work_dir / "aggregates"
+        if aggregates.exists() and any(aggregates.glob("*.parquet")):
+            shutil.copytree(aggregates, folder / "aggregates")
+        previous = previous_snapshot(ctx.settings.release_dir, tier_folder, ctx.spec.name, version)
+        return write_release_metadata(
+            folder,
+            spec=ctx.spec,
+            version=version,
+            tier=tier_folder,
+            data_files=sorted((folder / "data").glob("*.parquet")),
+            previous=previous,
+            base_url=portal_base_url(),
+            policy=policy,
+        )
+
     result = publish_snapshot(
         store=ctx.settings.release_dir,
         tier=tier_folder,
@@ -297,6 +361,7 @@ def publish(ctx: RunContext) -> dict[str, Any]:
         base_version=ctx.version,
         data_files=[ctx.candidate_path],
         build_manifest=manifest,
+        extra_files=metadata,
         gate=scan_snapshot,
     )
     return ctx.record(

@@ -16,6 +16,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from pipelines.config import Settings
+from pipelines.publish.store import list_snapshots
 
 MIN_RAW_BYTES_LEN = 8  # shorter strings can occur by chance inside compressed bytes
 
@@ -131,3 +132,13 @@ def test_every_published_parquet_file_reads(published: Settings, reader: str) ->
 
             count = duckdb.sql(f"SELECT count(*) FROM read_parquet('{path}')").fetchall()[0][0]
             assert count == rows
+
+
+def test_kontaktcenter_keeps_its_description_scrubbed(published: Settings) -> None:
+    snap = next(s for s in list_snapshots(published.release_dir) if s.dataset == "kontaktcenter")
+    texts = pq.read_table(snap.path / "data" / "part-00000.parquet").column("beskrivning")
+    texts = [t for t in texts.to_pylist() if t]
+    assert len(texts) > 100
+    joined = "\n".join(texts)
+    for placeholder in ("[NAMN]", "[TELEFON]", "[E-POST]", "[PERSONNUMMER]"):
+        assert placeholder in joined

@@ -25,7 +25,7 @@ from pipelines.anonymise.generalise import generalise
 from pipelines.anonymise.kanon import Hierarchy, PolicyUnattainable, anonymise, privacy_models
 from pipelines.anonymise.kanon.risk import class_risk
 from pipelines.anonymise.linkage import linkage_drill
-from pipelines.anonymise.pseudonym import PseudonymKey, pseudonymise_array
+from pipelines.anonymise.pseudonym import PseudonymKey, pseudonymise_array, pseudonymise_value
 from pipelines.errors import SamverkanError, SpecError, ValidationFailed
 from pipelines.specs.model import Column, DatasetSpec, Tier
 
@@ -116,11 +116,17 @@ def _transform_column(
             raise SpecError("project-tier release needs a pseudonym key", dataset=spec.name)
         return pseudonymise_array(key, values)
     if column.role == "free_text":
-        raise SpecError(
-            "free-text scrubbing is not available yet; use action: drop",
-            dataset=spec.name,
-            column=column.name,
-        )
+        from pipelines.pii.scrub import scrub_array  # noqa: PLC0415 - lexicons load lazily
+
+        link = None
+        if key is not None and column.text_personnummer == "pseudonym":
+            # Project tier: the person's own project pseudonym, so notes link to records.
+            def link(pnr: str) -> str:
+                return f"[PN:{pseudonymise_value(key, pnr)}]"
+
+        for label, pattern in column.scrub_patterns.items():
+            values = pc.replace_substring_regex(values, pattern, f"[{label}]")
+        return scrub_array(values, pseudonymise_personnummer=link)
     return values.combine_chunks() if isinstance(values, pa.ChunkedArray) else values
 
 

@@ -11,14 +11,19 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import logging
 import os
 import re
+import secrets
 from dataclasses import dataclass
+from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.compute as pc
 
 from pipelines.errors import SamverkanError
+
+log = logging.getLogger(__name__)
 
 KEY_ENV = "SAMVERKAN_PSEUDONYM_KEY"
 KEY_ID_ENV = "SAMVERKAN_PSEUDONYM_KEY_ID"
@@ -41,14 +46,39 @@ def _env_name(base: str, project: str | None) -> str:
     return f"{base}_{re.sub(r'[^A-Za-z0-9]', '_', project).upper()}"
 
 
-def load_key(project: str | None = None, environ: dict[str, str] | None = None) -> PseudonymKey:
-    """The key for a project from ``SAMVERKAN_PSEUDONYM_KEY_<PROJECT>`` (and ``..._KEY_ID_``)."""
+def _local_key(path: Path) -> bytes:
+    """A key kept in a file of the restricted raw zone, created once (embedded default)."""
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as fh:
+            fh.write(secrets.token_hex(32))
+        log.warning(
+            "created a new local key file %s (set the environment variable in production)", path
+        )
+    return path.read_text(encoding="utf-8").strip().encode("utf-8")
+
+
+def load_key(
+    project: str | None = None,
+    environ: dict[str, str] | None = None,
+    *,
+    local_dir: Path | None = None,
+) -> PseudonymKey:
+    """The key for a project from ``SAMVERKAN_PSEUDONYM_KEY_<PROJECT>`` (and ``..._KEY_ID_``).
+
+    Without the variable, a key file under ``local_dir`` (the raw zone) is used or created,
+    so the embedded defaults work and stay stable from release to release.
+    """
     env = os.environ if environ is None else environ
     name = _env_name(KEY_ENV, project)
     secret = env.get(name)
-    if not secret:
+    if secret:
+        raw = secret.encode("utf-8")
+    elif local_dir is not None:
+        raw = _local_key(local_dir / f"{(project or 'default').lower()}.key")
+    else:
         raise SamverkanError(f"no pseudonym key: set {name} (and {_env_name(KEY_ID_ENV, project)})")
-    raw = secret.encode("utf-8")
     if len(raw) < MIN_KEY_BYTES:
         raise SamverkanError(f"pseudonym key in {name} is shorter than {MIN_KEY_BYTES} bytes")
     key_id = env.get(_env_name(KEY_ID_ENV, project)) or (
@@ -65,11 +95,11 @@ def normalise_identifier(value: str) -> str:
         return digits
     if digits.isdigit() and len(digits) == 10 and re.fullmatch(r"\d{6}\s*[-+]?\s*\d{4}", text):
         # 10-digit form: the century follows from the separator ('+' = 100 years or older).
-        from stdnum.se import personnummer  # noqa: PLC0415
+        from stdnum.se import personnummer
 
         try:
             born = personnummer.get_birth_date(text)
-        except Exception:  # noqa: BLE001 - not a personnummer date: keep as written
+        except Exception:
             return digits
         return f"{born.year // 100}{digits}"
     return text

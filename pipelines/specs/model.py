@@ -86,6 +86,12 @@ class Column(_Strict):
     unit: str | None = None
     # direct_identifier: drop | pseudonymise ; free_text: drop | scrub
     action: Literal["drop", "pseudonymise", "scrub"] | None = None
+    # free_text with action scrub: personnummer in the text become a placeholder, or (project
+    # tier only) that person's project pseudonym so a note can be linked to its records.
+    text_personnummer: Literal["placeholder", "pseudonym"] = "placeholder"
+    # free_text with action scrub: the dataset's own internal references (case numbers,
+    # household ids ...) that link a text to a person's file: placeholder name -> regex (RE2).
+    scrub_patterns: dict[str, str] = Field(default_factory=dict)
     # quasi_identifier: a ladder of generalisation steps; level 0 is the original value.
     # ``level`` is the released level (fixed) or ``auto`` (the engine searches, optionally
     # between ``min_level`` and ``max_level``).
@@ -116,6 +122,8 @@ class Column(_Strict):
         elif self.role == "free_text":
             if self.action not in ("drop", "scrub"):
                 raise ValueError("a free_text column needs action: drop or scrub")
+        elif self.scrub_patterns or self.text_personnummer != "placeholder":
+            raise ValueError("scrub_patterns and text_personnummer are for free_text columns")
         elif self.action is not None:
             raise ValueError(f"action is only for direct_identifier and free_text, not {self.role}")
         if self.role == "quasi_identifier":
