@@ -116,7 +116,7 @@ def _transform_column(
             raise SpecError("project-tier release needs a pseudonym key", dataset=spec.name)
         return pseudonymise_array(key, values)
     if column.role == "free_text":
-        from pipelines.pii.scrub import scrub_array  # noqa: PLC0415 - lexicons load lazily
+        from pipelines.pii.scrub import scrub_array
 
         link = None
         if key is not None and column.text_personnummer == "pseudonym":
