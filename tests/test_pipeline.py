@@ -228,3 +228,16 @@ def test_manifest_carries_validation_policy_and_provenance(published: Settings) 
         assert manifest["provenance"]["source"]["kind"]
         assert "password" not in json.dumps(manifest).lower()
         assert {f["path"] for f in manifest["files"]} >= {"data/part-00000.parquet"}
+
+
+def test_policy_that_cannot_be_met_fails_clearly_and_publishes_nothing(sources: Settings) -> None:
+    from pipelines.run import RunContext, run_dataset
+    from pipelines.specs import load_spec
+
+    spec = load_spec("hemtjanst")
+    strict = spec.anonymisation.model_copy(update={"k": 100_000, "suppression_limit": 0.0})
+    spec = spec.model_copy(update={"anonymisation": strict})
+    result = run_dataset(RunContext(spec=spec, settings=sources, run_id="r", version="v"))
+    assert not result.ok
+    assert result.error.startswith("dataset hemtjanst:") and "cannot be met" in result.error
+    assert list_snapshots(sources.release_dir) == []

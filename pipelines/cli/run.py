@@ -64,11 +64,13 @@ def handle(args: argparse.Namespace) -> int:
     names = dataset_names() if args.all else args.datasets
     if not names:
         raise SamverkanError("name at least one DATASET, or use --all")
+    if args.project:
+        args.tier = "project"  # --project P alone means a project-tier release for P
     if args.tier == "project" and not args.project:
         raise SamverkanError("--tier project needs --project NAME")
     settings = Settings.from_env(args.data_dir)
     version = args.snapshot_version or today_version()
-    import datetime as dt  # noqa: PLC0415
+    import datetime as dt
 
     run_id = args.run_id or f"{version}_{dt.datetime.now(dt.UTC).strftime('%H%M%S')}"
     failures = 0
