@@ -55,15 +55,11 @@ def _run_failing(settings: Settings, dataset: str, capsys) -> str:
 
 
 def _rewrite_csv(path: Path, encoding: str, edit) -> None:
-    raw = path.read_bytes()
-    bom = raw.startswith(b"\xef\xbb\xbf")
-    text = raw.decode(encoding)
+    text = path.read_bytes().decode(encoding)
     newline = "\r\n" if "\r\n" in text else "\n"
     lines = text.split(newline)
     edit(lines)
-    path.write_bytes(
-        newline.join(lines).encode(encoding) if not bom else newline.join(lines).encode(encoding)
-    )
+    path.write_bytes(newline.join(lines).encode(encoding))
 
 
 def test_wrong_encoding(store: Settings, capsys) -> None:
