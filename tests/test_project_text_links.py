@@ -15,16 +15,25 @@ from pipelines.specs import load_spec
 def test_case_notes_link_to_the_pseudonymised_person(sources: Settings, monkeypatch) -> None:
     monkeypatch.setenv("SAMVERKAN_PSEUDONYM_KEY_ALPHA", "alpha-project-secret-0123456789")
     spec = load_spec("ekonomiskt_bistand")
-    ctx = RunContext(spec=spec, settings=sources, run_id="p1", version="2026-01-31",
-                     tier="project", project="alpha")
+    ctx = RunContext(
+        spec=spec,
+        settings=sources,
+        run_id="p1",
+        version="2026-01-31",
+        tier="project",
+        project="alpha",
+    )
     result = run_dataset(ctx)
     assert result.ok, result.error
     table = pq.read_table(Path(result.publish["path"]) / "data" / "part-00000.parquet")
     people = set(table.column("personnummer").to_pylist())
     linked = [
         (pn, note)
-        for pn, note in zip(table.column("personnummer").to_pylist(),
-                            table.column("anteckning").to_pylist(), strict=True)
+        for pn, note in zip(
+            table.column("personnummer").to_pylist(),
+            table.column("anteckning").to_pylist(),
+            strict=True,
+        )
         if note and "[PN:" in note
     ]
     assert linked, "no personnummer in the notes became a pseudonym"
