@@ -2,6 +2,7 @@
 
     python bench/pii.py [--planted 4000] [--clean 4000] [--seed 11] [--throughput 100000]
                         [--from-generated DATA_DIR] [--show-misses 5]
+    python bench/pii.py --compare --from-generated DATA_DIR
 
 Builds its own synthetic corpus, independent of the data generator: free texts in the
 style of kontaktcenter descriptions and social-services case notes with identifiers planted
@@ -19,6 +20,17 @@ data. Prints, as tables:
 With ``--from-generated DATA_DIR`` it also measures recall on the generator's planted spans
 (``DATA_DIR/raw/_synth/planted_spans.jsonl``, texts read back through the extractors).
 Goals: recall >= 0.99 per kind, false-positive rate <= 1%.
+
+``--compare`` runs only the comparison with Presidio's analyzer on every kontaktcenter
+description of ``DATA_DIR`` (``samverkan generate --seed 42 --rows 100000 --dataset
+kontaktcenter --data-dir DATA_DIR``): Presidio runs in its own venv, ``.venv-bench``, made
+from ``requirements/bench.txt`` when missing, through ``bench/pii_baselines.py`` (how it is
+set up to run offline is told there). One table: corpus size, texts per CPU second for ours
+(``detect`` one by one, ``scrub_array`` on the column) and Presidio's (``analyze`` one by
+one, ``BatchAnalyzerEngine``), their ratio, and recall per kind for both on the same planted
+spans; the figures go to ``bench/results/pii.json``. Goal: 50x Presidio's speed with higher
+recall; exit code 1 when that is not reached. Each figure is the best of ``--repeat`` (2) timed
+passes, ours one before and one after Presidio's, as other load on the machine varies.
 """
 
 from __future__ import annotations
@@ -26,7 +38,11 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
+import os
+import platform
+import subprocess
 import sys
+import tempfile
 import time
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
@@ -862,48 +878,63 @@ def throughput(corpus: Corpus, n: int) -> tuple[float, float, float]:
     return per_text, array_rate, repeated_rate
 
 
-def generated_texts(data_dir: Path) -> list[Text]:
-    """The generator's planted spans with their texts, read back through the extractors."""
-    from pipelines.config import Settings
-    from pipelines.extract import extract_batches
-    from pipelines.specs import load_spec
+GENERATED_LABEL = {
+    "personnummer": "personnummer",
+    "samordningsnummer": "samordningsnummer",
+    "organisationsnummer": "organisationsnummer",
+    "name": "namn",
+    "phone": "telefon",
+    "email": "epost",
+    "address": "adress",
+    "fastighetsbeteckning": "fastighet",
+    "regnr": "regnr",
+}
 
-    settings = Settings.from_env(data_dir)
-    spans_file = settings.raw_dir / "_synth" / "planted_spans.jsonl"
+
+def generated_spans(
+    data_dir: Path,
+) -> tuple[dict[tuple[str, str], dict[int, list[tuple[str, int, int]]]], Counter[str]]:
+    """The generator's planted PII spans by (dataset, column) and row, and the counts of
+    planted spans of kinds that are not personal data (case numbers), which are skipped."""
+    from pipelines.config import Settings
+
+    spans_file = Settings.from_env(data_dir).raw_dir / "_synth" / "planted_spans.jsonl"
     wanted: dict[tuple[str, str], dict[int, list[tuple[str, int, int]]]] = defaultdict(dict)
-    label_of = {
-        "personnummer": "personnummer",
-        "samordningsnummer": "samordningsnummer",
-        "organisationsnummer": "organisationsnummer",
-        "name": "namn",
-        "phone": "telefon",
-        "email": "epost",
-        "address": "adress",
-        "fastighetsbeteckning": "fastighet",
-        "regnr": "regnr",
-    }
     skipped: Counter[str] = Counter()
     with spans_file.open(encoding="utf-8") as fh:
         for line in fh:
             rec = json.loads(line)
-            label = label_of.get(rec["kind"])
+            label = GENERATED_LABEL.get(rec["kind"])
             if label is None:
                 skipped[rec["kind"]] += 1
                 continue
             rows = wanted[(rec["dataset"], rec["column"])]
             rows.setdefault(rec["row"], []).append((label, rec["start"], rec["end"]))
+    return wanted, skipped
+
+
+def generated_column(data_dir: Path, dataset: str, column: str) -> list[str | None]:
+    """Every value of one column of a generated source, read back through the extractors."""
+    from pipelines.config import Settings
+    from pipelines.extract import extract_batches
+    from pipelines.specs import load_spec
+
+    values: list[str | None] = []
+    for batch in extract_batches(load_spec(dataset), Settings.from_env(data_dir)):
+        values.extend(batch.column(batch.schema.get_field_index(column)).to_pylist())
+    return values
+
+
+def generated_texts(data_dir: Path) -> list[Text]:
+    """The generator's planted spans with their texts, read back through the extractors."""
+    wanted, skipped = generated_spans(data_dir)
     if skipped:
         print(f"  not PII kinds the detectors look for (skipped): {dict(skipped)}", file=sys.stderr)
     out: list[Text] = []
     for (dataset, column), rows in wanted.items():
-        spec = load_spec(dataset)
-        row = 0
-        for batch in extract_batches(spec, settings):
-            values = batch.column(batch.schema.get_field_index(column)).to_pylist()
-            for value in values:
-                if row in rows and value is not None:
-                    out.append(Text(value, rows[row]))
-                row += 1
+        for row, value in enumerate(generated_column(data_dir, dataset, column)):
+            if row in rows and value is not None:
+                out.append(Text(value, rows[row]))
     return out
 
 
@@ -937,6 +968,220 @@ def evaluate(corpus: Corpus, name: str, n_planted: int, n_clean: int, show: int)
     return ok and rate <= 0.01
 
 
+# --------------------------------------------------------------------------- comparison
+ROOT = Path(__file__).resolve().parent.parent
+BENCH_VENV = ROOT / ".venv-bench"
+BENCH_REQUIREMENTS = ROOT / "requirements" / "bench.txt"
+RESULTS = ROOT / "bench" / "results" / "pii.json"
+GOAL_RATIO = 50
+# The kinds each Presidio entity stands for (its personnummer recognizer also accepts a
+# samordningsnummer); a kind named by no entity has no Presidio recognizer that runs offline.
+BASELINE_LABELS: dict[str, tuple[str, ...]] = {
+    "SE_PERSONNUMMER": ("personnummer", "samordningsnummer"),
+    "SE_ORGANISATIONSNUMMER": ("organisationsnummer",),
+    "EMAIL_ADDRESS": ("epost",),
+    "PHONE_NUMBER": ("telefon",),
+}
+BASELINE_RECOGNIZER = {
+    "personnummer": "SePersonnummerRecognizer",
+    "samordningsnummer": "SePersonnummerRecognizer",
+    "organisationsnummer": "SeOrganisationsnummerRecognizer",
+    "epost": "EmailRecognizer",
+    "telefon": "PhoneRecognizer (SE)",
+}
+OUR_LABEL = {kind: label for label, kind in LABEL_KIND.items() if label != OUT_OF_LEXICON}
+Labelled = tuple[frozenset[str], int, int]  # (labels a finding counts for, start, end)
+
+
+def bench_python() -> Path:
+    """The interpreter of .venv-bench, created from requirements/bench.txt when missing or
+    when the requirements changed (never touches .venv)."""
+    python = BENCH_VENV / "bin" / "python"
+    stamp = BENCH_VENV / ".installed"
+    wanted = BENCH_REQUIREMENTS.read_text(encoding="utf-8")
+    if python.exists() and stamp.exists() and stamp.read_text(encoding="utf-8") == wanted:
+        return python
+    print(f"  setting up {BENCH_VENV.name} from {BENCH_REQUIREMENTS.name}", file=sys.stderr)
+    if not python.exists():
+        base = getattr(sys, "_base_executable", sys.executable)
+        subprocess.run([base, "-m", "venv", str(BENCH_VENV)], check=True)
+    pip = [str(python), "-m", "pip", "install", "--quiet"]
+    subprocess.run([*pip, "-r", str(BENCH_REQUIREMENTS)], check=True)
+    stamp.write_text(wanted, encoding="utf-8")
+    return python
+
+
+def run_baseline(texts: list[str], repeat: int) -> dict:
+    """Presidio over ``texts`` in .venv-bench (bench/pii_baselines.py); its JSON result."""
+    python = bench_python()
+    with tempfile.TemporaryDirectory(prefix="pii-bench-") as tmp:
+        src, out = Path(tmp) / "texts.json", Path(tmp) / "out.json"
+        src.write_text(json.dumps(texts, ensure_ascii=False), encoding="utf-8")
+        script = Path(__file__).resolve().parent / "pii_baselines.py"
+        command = [str(python), str(script), str(src), str(out), "--repeat", str(repeat)]
+        subprocess.run(command, check=True)
+        return json.loads(out.read_text(encoding="utf-8"))
+
+
+def labelled_recall(
+    spans: list[list[tuple[str, int, int]]], found: list[list[Labelled]]
+) -> tuple[dict[str, dict[str, float]], int]:
+    """Recall per label (same label, any label) of ``found`` over the planted ``spans`` of
+    the same texts, and the number of findings that touch no planted span."""
+    total: Counter[str] = Counter()
+    same: Counter[str] = Counter()
+    anyk: Counter[str] = Counter()
+    extra = 0
+    for planted, findings in zip(spans, found, strict=True):
+        for label, start, end in planted:
+            total[label] += 1
+            cover = [labels for labels, s, e in findings if s <= start and e >= end]
+            same[label] += any(label in labels for labels in cover)
+            anyk[label] += bool(cover)
+        extra += sum(1 for _, s, e in findings if not any(s < b and e > a for _, a, b in planted))
+    order = list(LABEL_KIND)
+    recall = {
+        label: {
+            "planted": total[label],
+            "recall": same[label] / total[label],
+            "any_kind": anyk[label] / total[label],
+        }
+        for label in sorted(total, key=order.index)
+    }
+    return recall, extra
+
+
+def overall(recall: dict[str, dict[str, float]]) -> float:
+    """Recall over all planted spans, whatever their kind (same-kind coverage)."""
+    planted = sum(r["planted"] for r in recall.values())
+    return sum(r["recall"] * r["planted"] for r in recall.values()) / planted
+
+
+def time_ours(texts: list[str]) -> tuple[list[list[Finding]], float, float]:
+    """Our findings in ``texts``, and the CPU seconds of ``detect`` one text at a time and
+    of ``scrub_array`` over them as one column."""
+    t0 = time.process_time()
+    found = [detect(text) for text in texts]
+    detect_s = time.process_time() - t0
+    arr = pa.array(texts, type=pa.string())
+    t0 = time.process_time()
+    scrub_array(arr)
+    return found, detect_s, time.process_time() - t0
+
+
+def compare(data_dir: Path, dataset: str, column: str, repeat: int) -> dict:
+    """Ours and Presidio on every text of one generated column: throughput (the best of
+    ``repeat`` passes each) and recall."""
+    wanted, _ = generated_spans(data_dir)
+    rows = wanted.get((dataset, column), {})
+    values = generated_column(data_dir, dataset, column)
+    kept = [(row, v) for row, v in enumerate(values) if v is not None]
+    texts = [v for _, v in kept]
+    spans = [rows.get(row, []) for row, _ in kept]
+    n = len(texts)
+    print(f"  {n} texts of {dataset}.{column}; running ours", file=sys.stderr)
+
+    detect(texts[0])
+    ours, detect_s, scrub_s = time_ours(texts)
+    our_found = [[(frozenset({OUR_LABEL[f.kind]}), f.start, f.end) for f in fs] for fs in ours]
+    our_recall, our_extra = labelled_recall(spans, our_found)
+
+    print("  running Presidio in .venv-bench", file=sys.stderr)
+    base = run_baseline(texts, repeat)
+    for _ in range(repeat - 1):  # the other passes after Presidio's, in case load changed
+        _, again_detect, again_scrub = time_ours(texts)
+        detect_s, scrub_s = min(detect_s, again_detect), min(scrub_s, again_scrub)
+    base_found = [
+        [(frozenset(BASELINE_LABELS.get(entity, ())), s, e) for entity, s, e in fs]
+        for fs in base["findings"]
+    ]
+    base_recall, base_extra = labelled_recall(spans, base_found)
+
+    ours_rate = {"detect": n / detect_s, "scrub_array": n / scrub_s}
+    base_rate = base["texts_per_s"]
+    return {
+        "corpus": {
+            "data_dir": str(data_dir),
+            "dataset": dataset,
+            "column": column,
+            "texts": n,
+            "distinct_texts": len(set(texts)),
+            "timed_passes": repeat,
+            "planted": {label: r["planted"] for label, r in our_recall.items()},
+        },
+        "ours": {
+            "texts_per_s": ours_rate,
+            "recall": our_recall,
+            "recall_all": overall(our_recall),
+            "findings_off_planted": our_extra,
+        },
+        "baseline": {
+            "package": base["package"],
+            "setup": base["setup"],
+            "texts_per_s": base_rate,
+            "recall": base_recall,
+            "recall_all": overall(base_recall),
+            "findings_off_planted": base_extra,
+        },
+        "ratio": {
+            "one_by_one": ours_rate["detect"] / base_rate["analyze"],
+            "column": ours_rate["scrub_array"] / base_rate["batch"],
+            "best_vs_best": max(ours_rate.values()) / max(base_rate.values()),
+        },
+        "machine": {"cpus": os.cpu_count(), "python": platform.python_version()},
+    }
+
+
+def print_comparison(result: dict) -> bool:
+    """The comparison as one table; True when ours is >= 50x faster with higher recall."""
+    corpus, ours, base = result["corpus"], result["ours"], result["baseline"]
+    ratio = result["ratio"]
+    o_rate, b_rate = ours["texts_per_s"], base["texts_per_s"]
+    print(
+        f"\nOurs vs {base['package']} on {corpus['texts']:,} {corpus['dataset']} "
+        f"descriptions ({corpus['distinct_texts']:,} distinct), same texts, one core, "
+        f"CPU time, best of {corpus['timed_passes']} passes"
+    )
+    print(f"Presidio: {base['setup']['nlp_engine']}; {', '.join(base['setup']['recognizers'])}")
+    print(f"{'':<38}{'ours':>12}{'presidio':>12}{'ratio':>9}")
+    lines = (
+        ("texts/s, one text at a time", o_rate["detect"], b_rate["analyze"], ratio["one_by_one"]),
+        ("texts/s, whole column (batch)", o_rate["scrub_array"], b_rate["batch"], ratio["column"]),
+    )
+    for title, mine, theirs, r in lines:
+        print(f"{title:<38}{mine:>12,.0f}{theirs:>12,.0f}{r:>8.1f}x")
+    best = ratio["best_vs_best"]
+    fast = best >= GOAL_RATIO
+    print(
+        f"{'speed ratio, best vs best':<62}{best:>8.1f}x  goal >= {GOAL_RATIO}x  "
+        f"{'ok' if fast else 'BELOW'}"
+    )
+    print(
+        f"\n{'recall (same kind)':<22}{'planted':>9}{'ours':>9}{'presidio':>10}"
+        f"{'ours any':>10}{'pres. any':>11}  presidio recognizer"
+    )
+    higher = True
+    for label, mine in ours["recall"].items():
+        theirs = base["recall"][label]
+        higher &= mine["recall"] >= theirs["recall"]
+        print(
+            f"{label:<22}{mine['planted']:>9}{mine['recall']:>9.4f}{theirs['recall']:>10.4f}"
+            f"{mine['any_kind']:>10.4f}{theirs['any_kind']:>11.4f}  "
+            f"{BASELINE_RECOGNIZER.get(label, '(none offline)')}"
+        )
+    print(
+        f"{'findings off planted':<22}{'':>9}{ours['findings_off_planted']:>9}"
+        f"{base['findings_off_planted']:>10}  (touching no planted PII span)"
+    )
+    o_all, b_all = ours["recall_all"], base["recall_all"]
+    print(f"{'all kinds':<22}{sum(corpus['planted'].values()):>9}{o_all:>9.4f}{b_all:>10.4f}")
+    higher &= o_all > b_all
+    print(
+        f"recall at least Presidio's for every kind and higher overall: {'yes' if higher else 'NO'}"
+    )
+    return fast and higher
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--planted", type=int, default=4000, help="texts with identifiers")
@@ -945,7 +1190,23 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--throughput", type=int, default=100_000, help="0 to skip")
     parser.add_argument("--from-generated", type=Path, metavar="DATA_DIR")
     parser.add_argument("--show-misses", type=int, default=0, help="print N misses per kind")
+    parser.add_argument("--repeat", type=int, default=2, help="--compare: timed passes each")
+    parser.add_argument(
+        "--compare",
+        action="store_true",
+        help="only compare with Presidio on the --from-generated kontaktcenter descriptions",
+    )
     args = parser.parse_args(argv)
+
+    if args.compare:
+        if not args.from_generated:
+            parser.error("--compare needs --from-generated DATA_DIR")
+        result = compare(args.from_generated, "kontaktcenter", "beskrivning", args.repeat)
+        RESULTS.parent.mkdir(parents=True, exist_ok=True)
+        RESULTS.write_text(json.dumps(result, indent=2, ensure_ascii=False) + "\n", "utf-8")
+        ok = print_comparison(result)
+        print(f"\nfigures: {RESULTS.relative_to(ROOT)}")
+        return 0 if ok else 1
 
     ok = True
     for heldout in (False, True):

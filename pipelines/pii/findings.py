@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from enum import StrEnum
+from itertools import pairwise
 
 
 class Kind(StrEnum):
@@ -75,7 +76,18 @@ def resolve_overlaps(findings: Iterable[Finding], text: str | None = None) -> li
     to what lies outside it, so every character some detector flagged stays covered; with
     ``text`` given, cut pieces lose spaces and commas at their edges.
     """
-    merged = _merge_same_kind(findings)
+    ordered = sorted(findings, key=_start)
+    if all(a.end <= b.start for a, b in pairwise(ordered)):  # nothing overlaps
+        if text is None:
+            return [f for f in ordered if f.end > f.start]
+        kept = []
+        for f in ordered:
+            if f.end > f.start and (text[f.start] in _EDGE or text[f.end - 1] in _EDGE):
+                f = _trim(f, text)
+            if f is not None and f.end > f.start:
+                kept.append(f)
+        return kept
+    merged = _merge_same_kind(ordered)
     accepted: list[Finding] = []
     for finding in sorted(merged, key=lambda f: (-RANK[f.kind], -(f.end - f.start), f.start)):
         pieces = [finding]
@@ -87,6 +99,10 @@ def resolve_overlaps(findings: Iterable[Finding], text: str | None = None) -> li
             if piece is not None and piece.end > piece.start:
                 accepted.append(piece)
     return sorted(accepted, key=lambda f: f.start)
+
+
+def _start(finding: Finding) -> int:
+    return finding.start
 
 
 def _merge_same_kind(findings: Iterable[Finding]) -> list[Finding]:

@@ -58,10 +58,16 @@ def detect(text: str, *, kinds: Iterable[Kind] | None = None) -> list[Finding]:
         return []
     wanted = None if kinds is None else frozenset(kinds)
     found: list[Finding] = []
+    present: dict[re.Pattern[str], bool] = {}  # each `needs` pattern searched once
     for detector in DETECTORS:
         if wanted is not None and detector.kind not in wanted:
             continue
-        if detector.needs is not None and not detector.needs.search(text):
-            continue
+        needs = detector.needs
+        if needs is not None:
+            ok = present.get(needs)
+            if ok is None:
+                ok = present[needs] = needs.search(text) is not None
+            if not ok:
+                continue
         found.extend(detector.find(text))
     return resolve_overlaps(found, text) if len(found) > 1 else found

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -33,7 +34,10 @@ _CANDIDATE = re.compile(
     rf"{NOT_BEFORE_ALNUM}"
 )
 _OLDEST_YEAR = 1870
-_SIX_DIGITS = re.compile(r"\d{6}")
+# A candidate starts where a run of digits starts, and that run is the date (6 or 8 digits)
+# or date and serial together (10 or 12): only such runs are tried.
+_DIGIT_RUN = re.compile(r"\d+")
+_RUN_LENGTHS = frozenset({6, 8, 10, 12})
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,11 +52,45 @@ class IdNumber:
     phone_like: bool  # an unseparated 07x number next to a phone word: a mobile number
 
 
+# The personnummer and samordningsnummer detectors both ask for the numbers of the same
+# text, one after the other: the last text's numbers are kept for the second one.
+_last: tuple[str, list[IdNumber]] = ("", [])
+
+
 def find_id_numbers(text: str, *, today: dt.date | None = None) -> Iterator[IdNumber]:
     """Every checked personnummer or samordningsnummer in ``text``."""
-    if not _SIX_DIGITS.search(text):
-        return
-    for m in _CANDIDATE.finditer(text):
+    global _last
+    if today is not None:
+        return iter(_find(text, today))
+    last_text, numbers = _last
+    if text is not last_text and text != last_text:
+        numbers = _find(text, _today())
+        _last = (text, numbers)
+    return iter(numbers)
+
+
+_today_at: tuple[float, dt.date] = (-1.0, dt.date.min)
+
+
+def _today() -> dt.date:
+    """Today's date, asked of the clock at most once a second."""
+    global _today_at
+    now = time.monotonic()
+    if now - _today_at[0] >= 1.0:
+        _today_at = (now, dt.date.today())
+    return _today_at[1]
+
+
+def _find(text: str, today: dt.date) -> list[IdNumber]:
+    found: list[IdNumber] = []
+    end = 0
+    for run in _DIGIT_RUN.finditer(text):
+        if run.start() < end or run.end() - run.start() not in _RUN_LENGTHS:
+            continue
+        m = _CANDIDATE.match(text, run.start())
+        if m is None:
+            continue
+        end = m.end()
         sep = (m["sep"] or "").strip(" \u00a0\u202f")
         if in_grouped_number(text, m.start(), m.end()) and (sep == "" or m["sep"].isspace()):
             continue
@@ -66,14 +104,18 @@ def find_id_numbers(text: str, *, today: dt.date | None = None) -> Iterator[IdNu
             and m["date"].startswith("07")
             and _near_phone_word(text, m.start(), m.end())
         )
-        yield IdNumber(m.start(), m.end(), canonical, coordination, bool(m["sep"]), phone_like)
+        found.append(
+            IdNumber(m.start(), m.end(), canonical, coordination, bool(m["sep"]), phone_like)
+        )
+    return found
 
 
 # An unseparated 07x number after (or right before) one of these words is a mobile number,
 # not someone born in 2007.
 PHONE_CUES = word_set(
     """tel telefon telefonnummer telefonnr mobil mobilnummer mobilnr mobiltelefon ring ringa
-    ringer ringt ringde sms nås nummer numret nr tfn mob"""
+    ringer ringt ringde sms nås nummer numret nr tfn mob kontaktuppgifter kontaktuppgift
+    kontaktnummer"""
 )
 
 

@@ -51,20 +51,41 @@ NOT_STREETS = word_set(
     gången backen tidsplan våningsplan plan"""
 )
 _TOWN_END = re.compile(r"\s*(?:$|[.,;:!?)\n])")
-# Cheap test first: a word ending like a street right before a number.
-_ENDING_NUMBER = re.compile(
-    "(?:"
-    + "|".join(sorted(set(f"{_SUFFIX_CAP}|{_SUFFIX_LOWER}|{_STREET_WORD}".split("|"))))
-    + r")[ \u00a0\u202f]\d",
-    re.IGNORECASE,
-)
+# Where to look: a word ending like a street right before a space and a digit.
+_ENDINGS = tuple(sorted(set(f"{_SUFFIX_CAP}|{_SUFFIX_LOWER}|{_STREET_WORD}".split("|"))))
+_LONGEST_ENDING = max(map(len, _ENDINGS))
+_SPACE_DIGIT = re.compile(r"[ \u00a0\u202f]\d")
+# How far before the space after its street name an address may start (three words).
+_LOOKBACK = 90
+
+
+def _street_endings(text: str) -> Iterator[int]:
+    """Positions of the space between a street-like word and a number."""
+    for m in _SPACE_DIGIT.finditer(text):
+        i = m.start()
+        if text[max(0, i - _LONGEST_ENDING) : i].lower().endswith(_ENDINGS):
+            yield i
+
+
+def _matches(text: str) -> Iterator[re.Match[str]]:
+    """What ``_ADDRESS.finditer(text)`` gives, searched only near street endings: every
+    address has one, at most ``_LOOKBACK`` characters after its start."""
+    pos = 0
+    for space in _street_endings(text):
+        if space + 2 <= pos:
+            continue  # inside the last address
+        # The leftmost address from here on: it may lie beyond this ending (then there is
+        # none at this ending, nor at the ones in between).
+        m = _ADDRESS.search(text, max(pos, space - _LOOKBACK))
+        if m is None:
+            return
+        pos = m.end()
+        yield m
 
 
 def find(text: str) -> Iterator[Finding]:
     """Street-address findings in ``text``."""
-    if not _ENDING_NUMBER.search(text):
-        return
-    for m in _ADDRESS.finditer(text):
+    for m in _matches(text):
         street = m["street"].lower()
         if street in NOT_STREETS:
             continue

@@ -19,9 +19,16 @@ _EMAIL = re.compile(
 )
 
 
+_AT = re.compile(r"@|\[at\]|\(at\)")
+# The local part of an address is at most 64 characters (RFC 5321), and one space may
+# stand before the @: no address starts further before its first @ than this.
+_LOCAL_MAX = 64 + 1
+
+
 def find(text: str) -> Iterator[Finding]:
     """E-mail findings in ``text``."""
-    if "@" not in text and "at" not in text:
+    at = _AT.search(text)
+    if at is None:
         return
-    for m in _EMAIL.finditer(text):
+    for m in _EMAIL.finditer(text, max(0, at.start() - _LOCAL_MAX)):
         yield Finding(KIND, NAME, m.start(), m.end())

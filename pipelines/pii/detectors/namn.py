@@ -68,6 +68,14 @@ _WORD_RE = re.compile(_WORD)
 _REPEAT_ENDING = re.compile(r"s(?![^\W_])|['’]s?(?![^\W_])")
 _GENITIVE = re.compile(r"['’]s?(?![^\W_])")
 _NON_LETTER = re.compile(r"[\W\d_]")
+# str.translate table turning what _NON_LETTER matches into a space, for characters below
+# U+3000 (faster than _NON_LETTER.sub); texts with characters beyond it use the regex.
+_TABLE_END = 0x3000
+_TO_SPACE = {i: " " for i in range(_TABLE_END) if _NON_LETTER.match(chr(i))}
+_BEYOND_TABLE = re.compile(f"[^\\x00-\\u{_TABLE_END - 1:04x}]")
+# What may stand right before ``start`` when _PREV (a gap, or a gap and a newline that `$`
+# lets through) or _INITIAL_BEFORE can end there.
+_GAP_END = frozenset(" \u00a0-\n")
 _CUES = NAME_CUES | ROLE_CUES | CONTACT_CUES
 
 
@@ -114,7 +122,12 @@ def _lower(text: str) -> str:
 
 def _scan(text: str) -> tuple[list[_Token], list[tuple[int, int]]]:
     """Lexicon name tokens, and ``(start, end)`` of cue words, in text order."""
-    padded = " " + _NON_LETTER.sub(" ", _lower(text)) + " "
+    lowered = _lower(text)
+    if _BEYOND_TABLE.search(lowered):
+        letters = _NON_LETTER.sub(" ", lowered)
+    else:
+        letters = lowered.translate(_TO_SPACE)
+    padded = " " + letters + " "
     tokens: dict[int, _Token] = {}
     cues: list[tuple[int, int]] = []
     for end, (length, entry, is_cue) in _automaton().iter(padded):
@@ -155,6 +168,8 @@ def _chains(text: str, tokens: list[_Token]) -> list[list[_Token]]:
 def _cue_before(text: str, start: int) -> str | None:
     """The name or contact cue right before ``start`` (only spaces, a colon or a comma
     between); a role word ("sökande") is not enough for a name that is also a word."""
+    if start == 0:
+        return None
     m = _CUE_BEFORE.search(text, max(0, start - 30), start)
     if not m:
         return None
@@ -171,7 +186,7 @@ def _accept(text: str, chain: list[_Token]) -> bool:
     start = chain[0].start
     if not _cap(text, start):
         return pair and not any(e.weak for e in entries)
-    if strong or pair or _cue_before(text, start) or _INITIAL_BEFORE.search(text, 0, start):
+    if strong or pair or _cue_before(text, start) or _initial_before(text, start):
         return True
     word = text[start : chain[0].end]
     following = _NEXT.match(text, chain[0].end)
@@ -185,12 +200,26 @@ def _accept(text: str, chain: list[_Token]) -> bool:
     )
 
 
+def _initial_before(text: str, start: int) -> bool:
+    """True when an initial (``A.`` or ``A``) and a space stand right before ``start``."""
+    if start == 0 or text[start - 1] not in _GAP_END:
+        return False
+    return _INITIAL_BEFORE.search(text, max(0, start - 4), start) is not None
+
+
+def _prev(text: str, start: int) -> re.Match[str] | None:
+    """The word and the gap (space or hyphen) right before ``start``."""
+    if start == 0 or text[start - 1] not in _GAP_END:
+        return None
+    return _PREV.search(text, max(0, start - 40), start)
+
+
 def _extend(text: str, chain: list[_Token]) -> tuple[int, int]:
     """Grow a name over an initial or unknown first name before it, an unknown surname
     after a first name, and a genitive ending."""
     start, end = chain[0].start, chain[-1].end
     first, last = chain[0].entry, chain[-1].entry
-    prev = _PREV.search(text, max(0, start - 40), start)
+    prev = _prev(text, start)
     if prev and prev["gap"] != "-" and prev["word"][0].isupper():
         initial = len(prev["word"]) == 1
         unknown_first = first.last and not first.first and not prev["dot"] and _cap(text, start)
@@ -208,7 +237,7 @@ def _extend(text: str, chain: list[_Token]) -> tuple[int, int]:
 def _hyphenated_start(text: str, start: int) -> int:
     """Grow left over capitalised parts joined by hyphens (Ing-Britt, Inga-Lill-Jesper)."""
     while True:
-        prev = _PREV.search(text, max(0, start - 40), start)
+        prev = _prev(text, start)
         if not prev or prev["gap"] != "-" or prev["dot"] or not prev["word"][0].isupper():
             return start
         if prev["word"].lower() in lexicons.places():
@@ -272,7 +301,8 @@ def _repeats(text: str, found: list[Finding]) -> Iterator[Finding]:
     words = set()
     for f in found:
         for w in _WORD_RE.findall(text, f.start, f.end):
-            if len(w) > 1 and w[0].isupper() and not _is_non_name(w):
+            # a word that occurs once occurs only inside the finding itself
+            if len(w) > 1 and w[0].isupper() and text.count(w) > 1 and not _is_non_name(w):
                 words.add(w)
     for word in words:
         pos = text.find(word)

@@ -25,7 +25,10 @@ from pipelines.pii.findings import Finding, Kind
 NAME = "organisationsnummer"
 KIND = Kind.ORGANISATIONSNUMMER
 
-_SIX_DIGITS = re.compile(r"\d{6}")
+# A candidate starts where a run of digits starts: the head (6 digits, 8 with ``16``) or
+# head and tail together (10 or 12); only such runs are tried.
+_DIGIT_RUN = re.compile(r"\d+")
+_RUN_LENGTHS = frozenset({6, 8, 10, 12})
 _CANDIDATE = re.compile(
     rf"{NOT_AFTER_ALNUM}(?<![+\d])(?<!\d{DASH})"
     rf"(?:16)?(?P<head>[1-9]\d[2-9]\d{{3}})(?P<sep>{SP}?{DASH}{SP}?|{SP})?(?P<tail>\d{{4}})"
@@ -49,9 +52,14 @@ PAYMENT_CUES = frozenset(
 
 def find(text: str) -> Iterator[Finding]:
     """Organisationsnummer findings in ``text``."""
-    if not _SIX_DIGITS.search(text):
-        return
-    for m in _CANDIDATE.finditer(text):
+    end = 0
+    for run in _DIGIT_RUN.finditer(text):
+        if run.start() < end or run.end() - run.start() not in _RUN_LENGTHS:
+            continue
+        m = _CANDIDATE.match(text, run.start())
+        if m is None:
+            continue
+        end = m.end()
         if not (m["sep"] or "").strip() and in_grouped_number(text, m.start(), m.end()):
             continue
         if not orgnr.is_valid(m["head"] + m["tail"]):

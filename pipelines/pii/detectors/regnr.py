@@ -37,9 +37,17 @@ ABBREVIATIONS = word_set(
 )
 
 
+# Cheap test first (no look-behind, so the regex engine skips ahead quickly): every
+# candidate starts with this, the first of them no earlier.
+_ROUGH = re.compile(rf"{_LETTER}{{3}}(?:{SP}|{DASH})?\d\d")
+
+
 def find(text: str) -> Iterator[Finding]:
     """Registration-number findings in ``text``."""
-    for m in _CANDIDATE.finditer(text):
+    rough = _ROUGH.search(text)
+    if rough is None:
+        return
+    for m in _CANDIDATE.finditer(text, rough.start()):
         if m["tail"].isdigit() and (
             m["letters"] in ABBREVIATIONS
             or _MORE_NUMBER.match(text, m.end())

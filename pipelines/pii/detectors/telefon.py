@@ -25,7 +25,8 @@ NAME = "telefon"
 KIND = Kind.TELEFON
 
 _SEP = rf"(?:{SP}?{DASH}{SP}?|{SP}|/)"
-_PREFIX = re.compile(r"0\d|\+[ \u00a0]?46")
+# Every candidate has one of these, at most one character ("(") after its start.
+_PREFIX = re.compile(r"0\d|\+[ \u00a0\u202f]?46")
 _CANDIDATE = re.compile(
     rf"{NOT_AFTER_ALNUM}(?<![+\d(])(?<!\d[-/.,:])"
     rf"(?:(?P<cc>(?:\+|00){SP}?46)(?:{SP}?{DASH}?{SP}?\(0\))?{SP}?{DASH}?{SP}?"
@@ -80,9 +81,10 @@ def _valid_prefix(m: re.Match[str], text: str) -> int | None:
 
 def find(text: str) -> Iterator[Finding]:
     """Phone-number findings in ``text``."""
-    if not _PREFIX.search(text):
+    first = _PREFIX.search(text)
+    if first is None:
         return
-    for m in _CANDIDATE.finditer(text):
+    for m in _CANDIDATE.finditer(text, max(0, first.start() - 1)):
         if short_group_before(text, m.start()):
             continue
         if m["nat"] is not None and _DATE_LIKE.match(m["nat"]):

@@ -29,7 +29,10 @@ def _names(locale: str) -> tuple[set[str], set[str]]:
 
 
 def _clean(names: set[str]) -> list[str]:
-    return sorted({n.strip() for n in names if n.strip().isalpha() and len(n.strip()) >= 2})
+    """Single-word names of two letters or more; a double name (``Inga-Lill``) gives its
+    parts, since the name detector joins hyphenated parts itself."""
+    parts = {part.strip() for n in names for part in n.split("-")}
+    return sorted(p for p in parts if p.isalpha() and len(p) >= 2)
 
 
 def _write(path: Path, header: str, words: list[str]) -> None:
