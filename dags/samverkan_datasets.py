@@ -2,13 +2,18 @@
 -> publish, the publish task emitting the dataset's Asset.
 
 Wiring only: every task calls one library function (``pipelines.orchestration.run_stage``)
-that imports the heavy parts inside the worker. Adding a spec file adds a DAG.
+that imports the heavy parts inside the worker and takes keys and credentials from
+Airflow's variables and connections there (never here). Extraction retries with
+exponential back-off; a failed task sends a one-line summary (``pipelines.notify``). The
+snapshot version is the run's logical date, so a backfill publishes one snapshot per
+interval and rerunning it changes nothing. Adding a spec file adds a DAG.
 """
 
 from __future__ import annotations
 
 from airflow.sdk import Asset, dag, get_current_context, task
 
+from pipelines.notify import on_task_failure
 from pipelines.orchestration import DagConfig, dag_configs, run_stage, version_for
 
 
@@ -32,10 +37,14 @@ def build_dag(config: DagConfig):
         catchup=config.catchup,
         max_active_runs=1,
         tags=list(config.tags),
-        default_args={"retries": config.retries, "retry_delay": config.retry_delay},
+        default_args={
+            "retries": config.retries,
+            "retry_delay": config.retry_delay,
+            "on_failure_callback": on_task_failure,
+        },
     )
     def pipeline():
-        @task
+        @task(retry_exponential_backoff=config.backoff, max_retry_delay=config.max_retry_delay)
         def extract() -> dict:
             return _run(config.dataset, "extract")
 

@@ -83,8 +83,9 @@ class RunContext:
 
     @property
     def pseudonym_key(self) -> PseudonymKey:
-        """This project's key: from the settings' secrets source, else the environment."""
-        return load_key(self.project, dict(self.settings.pseudonym_environ()))
+        """This project's key: the settings' secrets source, the environment, a local file."""
+        environ = dict(self.settings.pseudonym_environ())
+        return load_key(self.project, environ, local_dir=self.raw_root / "_keys")
 
     def record(self, stage: str, summary: dict[str, Any]) -> dict[str, Any]:
         self.work_dir.mkdir(parents=True, exist_ok=True)
@@ -159,7 +160,9 @@ def validate_raw(ctx: RunContext) -> dict[str, Any]:
 
 
 def _key(ctx: RunContext, project: str | None) -> Any:
-    return load_key(project, local_dir=ctx.settings.raw_dir / "_keys")
+    return load_key(
+        project, dict(ctx.settings.pseudonym_environ()), local_dir=ctx.raw_root / "_keys"
+    )
 
 
 def _aggregates(ctx: RunContext, raw: Any) -> list[dict[str, Any]]:

@@ -558,7 +558,7 @@ def build_aggregate(
         "max_noise": protection.max_noise,
         "small_count": protection.small_count,
         "p_table": p_table_digest(protection.max_noise, protection.small_count),
-        "record_key": "keyed HMAC (SHA-2) of the unit identifier under the cell-key secret, 32 bits",
+        "record_key": "keyed HMAC of the unit identifier under the cell-key secret, first 32 bits",
         "cell_key": "sum of the record keys of the cell's units modulo 2**32",
         "additive": False,
         "perturbed_cells": perturbed,

@@ -4,6 +4,10 @@
 snapshot exists for readers only when its manifest does. ``<store>/<tier>/<dataset>/LATEST``
 names the newest version. Work in progress lives under ``<store>/.staging/`` and is never
 read by anything but the publisher.
+
+``store`` is a local folder (a ``Path``) or an object store (an ``s3://`` URL or ``UPath``,
+see ``pipelines.storage``); on an object store a version prefix without a manifest is a
+publish in progress or an orphan of a killed one, and readers skip it just the same.
 """
 
 from __future__ import annotations
@@ -11,12 +15,16 @@ from __future__ import annotations
 import json
 import os
 from dataclasses import dataclass
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any
+
+from pipelines.storage import Storage, StorePath, open_storage, to_path
 
 MANIFEST = "manifest.json"
 LATEST = "LATEST"
 STAGING = ".staging"
+
+StoreLike = StorePath | str | Storage
 
 
 @dataclass(frozen=True)
@@ -24,22 +32,25 @@ class SnapshotRef:
     tier: str
     dataset: str
     version: str
-    path: Path
+    path: StorePath  # a local Path, or a UPath on an object store
 
     @property
-    def manifest_path(self) -> Path:
+    def manifest_path(self) -> StorePath:
         return self.path / MANIFEST
 
     def manifest(self) -> dict[str, Any]:
         return json.loads(self.manifest_path.read_text(encoding="utf-8"))
 
 
-def snapshot_dir(store: Path, tier: str, dataset: str, version: str) -> Path:
-    return store / tier / dataset / version
+def _base(store: StoreLike) -> StorePath:
+    return store.base if isinstance(store, Storage) else to_path(store)
 
 
-def list_snapshots(store: Path, dataset: str | None = None) -> list[SnapshotRef]:
-    """Every trusted snapshot (one with a manifest), sorted by tier, dataset and version."""
+def snapshot_dir(store: StoreLike, tier: str, dataset: str, version: str) -> StorePath:
+    return _base(store) / tier / dataset / version
+
+
+def _list_local(store: Path, dataset: str | None) -> list[SnapshotRef]:
     found: list[SnapshotRef] = []
     if not store.exists():
         return found
@@ -49,12 +60,39 @@ def list_snapshots(store: Path, dataset: str | None = None) -> list[SnapshotRef]
                 continue
             for version_dir in sorted(p for p in ds_dir.iterdir() if p.is_dir()):
                 if (version_dir / MANIFEST).is_file():
-                    found.append(SnapshotRef(tier_dir.name, ds_dir.name, version_dir.name,
-                                             version_dir))
+                    found.append(
+                        SnapshotRef(tier_dir.name, ds_dir.name, version_dir.name, version_dir)
+                    )
     return found
 
 
-def write_text_atomic(path: Path, text: str) -> None:
+def _list_remote(storage: Storage, dataset: str | None) -> list[SnapshotRef]:
+    """One recursive listing; a version counts only where its manifest object exists."""
+    found = []
+    for rel in storage.files():
+        parts = PurePosixPath(rel).parts
+        if len(parts) != 4 or parts[3] != MANIFEST or parts[0] == STAGING:
+            continue
+        tier, ds, version = parts[:3]
+        if dataset and ds != dataset:
+            continue
+        found.append(SnapshotRef(tier, ds, version, storage.path(tier, ds, version)))
+    return sorted(found, key=lambda s: (s.tier, s.dataset, s.version))
+
+
+def list_snapshots(store: StoreLike, dataset: str | None = None) -> list[SnapshotRef]:
+    """Every trusted snapshot (one with a manifest), sorted by tier, dataset and version."""
+    base = _base(store)
+    if isinstance(base, Path):
+        return _list_local(base, dataset)
+    return _list_remote(open_storage(base), dataset)
+
+
+def write_text_atomic(path: StorePath, text: str) -> None:
+    """Replace a file in one step: temp file + rename locally, one PUT on an object store."""
+    if not isinstance(path, Path):
+        path.fs.pipe_file(path.path, text.encode("utf-8"))
+        return
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     with tmp.open("w", encoding="utf-8") as fh:
         fh.write(text)
@@ -69,11 +107,11 @@ def version_key(version: str) -> tuple[str, int]:
     return (base, int(suffix) if suffix.isdigit() else 1)
 
 
-def newest_version(store: Path, tier: str, dataset: str) -> str | None:
+def newest_version(store: StoreLike, tier: str, dataset: str) -> str | None:
     versions = [s.version for s in list_snapshots(store, dataset) if s.tier == tier]
     return max(versions, key=version_key) if versions else None
 
 
-def read_latest(store: Path, tier: str, dataset: str) -> str | None:
-    path = store / tier / dataset / LATEST
+def read_latest(store: StoreLike, tier: str, dataset: str) -> str | None:
+    path = _base(store) / tier / dataset / LATEST
     return path.read_text(encoding="utf-8").strip() if path.exists() else None
