@@ -6,7 +6,9 @@ that imports the heavy parts inside the worker and takes keys and credentials fr
 Airflow's variables and connections there (never here). Extraction retries with
 exponential back-off; a failed task sends a one-line summary (``pipelines.notify``). The
 snapshot version is the run's logical date, so a backfill publishes one snapshot per
-interval and rerunning it changes nothing. Adding a spec file adds a DAG.
+interval and rerunning it changes nothing. After the open release, every approved project
+holding a grant on the dataset gets its own pseudonymised release (one mapped task each).
+Adding a spec file adds a DAG.
 """
 
 from __future__ import annotations
@@ -14,14 +16,26 @@ from __future__ import annotations
 from airflow.sdk import Asset, dag, get_current_context, task
 
 from pipelines.notify import on_task_failure
-from pipelines.orchestration import DagConfig, dag_configs, run_stage, version_for
+from pipelines.orchestration import (
+    DagConfig,
+    dag_configs,
+    granted_projects,
+    run_project_release,
+    run_stage,
+    version_for,
+)
 
 
-def _run(dataset: str, stage: str) -> dict:
+def _run_ids() -> tuple[str, str]:
     context = get_current_context()
     dag_run = context["dag_run"]
     version = version_for(context.get("logical_date"), getattr(dag_run, "run_after", None))
-    return run_stage(dataset, stage, run_id=dag_run.run_id, version=version)
+    return dag_run.run_id, version
+
+
+def _run(dataset: str, stage: str) -> dict:
+    run_id, version = _run_ids()
+    return run_stage(dataset, stage, run_id=run_id, version=version)
 
 
 def release_asset(dataset: str, tier: str = "open") -> Asset:
@@ -64,7 +78,17 @@ def build_dag(config: DagConfig):
         def publish(_: dict) -> dict:
             return _run(config.dataset, "publish")
 
-        publish(validate_release(anonymise(validate_raw(extract()))))
+        @task
+        def projects_with_grant(_: dict) -> list[str]:
+            return granted_projects(config.dataset)
+
+        @task
+        def project_release(project: str) -> dict:
+            run_id, version = _run_ids()
+            return run_project_release(config.dataset, project, run_id=run_id, version=version)
+
+        published = publish(validate_release(anonymise(validate_raw(extract()))))
+        project_release.expand(project=projects_with_grant(published))
 
     return pipeline()
 

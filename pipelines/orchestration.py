@@ -258,3 +258,30 @@ def run_stage(
     )  # type: ignore[arg-type]
     with raw_zone_mirror(ctx):
         return STAGE_FUNCTIONS[stage](ctx)
+
+
+def granted_projects(dataset: str) -> list[str]:
+    """Approved projects holding a grant on the dataset (read in the worker, not at parse)."""
+    from pipelines.access.db import open_access_db
+    from pipelines.access.projects import list_projects
+
+    engine = open_access_db()
+    try:
+        return [p.name for p in list_projects(engine) if p.approved and dataset in p.datasets]
+    finally:
+        engine.dispose()
+
+
+def run_project_release(dataset: str, project: str, *, run_id: str, version: str) -> dict[str, Any]:
+    """Every stage of one project's pseudonymised release of the dataset."""
+    summary: dict[str, Any] = {}
+    for stage in ("extract", "validate_raw", "anonymise", "validate_release", "publish"):
+        summary = run_stage(
+            dataset,
+            stage,
+            run_id=f"{run_id}-{project}",
+            version=version,
+            tier="project",
+            project=project,
+        )
+    return summary

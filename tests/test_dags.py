@@ -110,6 +110,8 @@ def test_dagbag_has_one_dag_per_spec_and_no_import_errors(airflow_home: Path) ->
             "anonymise",
             "validate_release",
             "publish",
+            "projects_with_grant",
+            "project_release",
         ], dag_id
         dataset = dag_id.removeprefix("samverkan_")
         assert dag["outlets"] == [f"samverkan://releases/open/{dataset}"]
@@ -130,9 +132,16 @@ print(json.dumps(states))
 
 @pytest.mark.slow
 def test_every_dag_runs_green_with_dag_test(airflow_home: Path, sources, tmp_path) -> None:
+    from pipelines.access import projects
+    from pipelines.access.db import default_url, open_access_db
     from pipelines.publish.store import list_snapshots
     from pipelines.publish.verify import verify_store
 
+    # One approved project with a grant on kolada: its DAG also builds a project release.
+    engine = open_access_db(default_url(sources))
+    projects.create_project(engine, "alpha", "Nyckeltal")
+    projects.grant(engine, "alpha", "kolada")
+    engine.dispose()
     out = subprocess.run(
         [sys.executable, "-c", DAG_TEST_PROBE.format(dags=str(DAGS))],
         capture_output=True,
@@ -146,3 +155,5 @@ def test_every_dag_runs_green_with_dag_test(airflow_home: Path, sources, tmp_pat
     snapshots = list_snapshots(sources.release_dir)
     assert {s.dataset for s in snapshots} == {d.removeprefix("samverkan_") for d in states}
     assert verify_store(sources.release_dir).ok
+    project = [s for s in snapshots if s.tier.startswith("project")]
+    assert [(s.tier, s.dataset) for s in project] == [("project/alpha", "kolada")]

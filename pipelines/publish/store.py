@@ -23,6 +23,7 @@ from pipelines.storage import Storage, StorePath, open_storage, to_path
 MANIFEST = "manifest.json"
 LATEST = "LATEST"
 STAGING = ".staging"
+PROJECT_TIER = "project"
 
 StoreLike = StorePath | str | Storage
 
@@ -50,19 +51,30 @@ def snapshot_dir(store: StoreLike, tier: str, dataset: str, version: str) -> Sto
     return _base(store) / tier / dataset / version
 
 
+def _tier_dirs(store: Path) -> list[tuple[str, Path]]:
+    """(tier, folder) pairs: ``open``, and ``project/<name>`` for each project's releases."""
+    pairs: list[tuple[str, Path]] = []
+    for tier_dir in sorted(p for p in store.iterdir() if p.is_dir() and p.name != STAGING):
+        if tier_dir.name == PROJECT_TIER:
+            pairs += [
+                (f"{PROJECT_TIER}/{p.name}", p) for p in sorted(tier_dir.iterdir()) if p.is_dir()
+            ]
+        else:
+            pairs.append((tier_dir.name, tier_dir))
+    return pairs
+
+
 def _list_local(store: Path, dataset: str | None) -> list[SnapshotRef]:
     found: list[SnapshotRef] = []
     if not store.exists():
         return found
-    for tier_dir in sorted(p for p in store.iterdir() if p.is_dir() and p.name != STAGING):
+    for tier, tier_dir in _tier_dirs(store):
         for ds_dir in sorted(p for p in tier_dir.iterdir() if p.is_dir()):
             if dataset and ds_dir.name != dataset:
                 continue
             for version_dir in sorted(p for p in ds_dir.iterdir() if p.is_dir()):
                 if (version_dir / MANIFEST).is_file():
-                    found.append(
-                        SnapshotRef(tier_dir.name, ds_dir.name, version_dir.name, version_dir)
-                    )
+                    found.append(SnapshotRef(tier, ds_dir.name, version_dir.name, version_dir))
     return found
 
 
@@ -71,6 +83,8 @@ def _list_remote(storage: Storage, dataset: str | None) -> list[SnapshotRef]:
     found = []
     for rel in storage.files():
         parts = PurePosixPath(rel).parts
+        if parts and parts[0] == PROJECT_TIER and len(parts) == 5:
+            parts = (f"{parts[0]}/{parts[1]}", *parts[2:])  # project/<name>/<ds>/<v>
         if len(parts) != 4 or parts[3] != MANIFEST or parts[0] == STAGING:
             continue
         tier, ds, version = parts[:3]
