@@ -40,7 +40,9 @@ lint: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python bench/kanon.py
-	$(BIN)/python bench/pipeline.py --rows 100000
+	$(BIN)/python bench/pii.py
+	$(BIN)/python bench/pipeline.py --rows 100000 1000000
+	$(BIN)/python bench/plot.py
 
 lock: $(STAMP)
 	$(BIN)/python -m pip freeze --exclude-editable | grep -v -i -E '^(pycanon|anjana|beartype)==' > requirements/lock.txt

@@ -2,7 +2,9 @@
 
 One module per kind of source; this module picks the reader from the spec and writes the
 batches to a raw-zone Parquet file. The file appears under its final name only when the
-whole source was read, so a failed or interrupted extract is never taken as complete.
+whole source was read, so a failed or interrupted extract is never taken as complete. A
+database connection lost mid-read is retried from the start (``RETRY_DELAYS``); if it
+keeps failing, the last attempt's error is raised and no extract is left behind.
 """
 
 from __future__ import annotations
@@ -22,12 +24,19 @@ from pipelines.extract.convert import arrow_schema
 from pipelines.extract.csv_export import describe_dialect, read_csv_batches
 from pipelines.extract.json_lines import read_jsonl_batches
 from pipelines.extract.kolada import read_kolada_batches
-from pipelines.extract.sql_table import read_sql_batches, redact_url, resolve_url
+from pipelines.extract.sql_table import (
+    SourceConnectionLost,
+    read_sql_batches,
+    redact_url,
+    resolve_url,
+)
 from pipelines.specs.model import CsvSource, DatasetSpec, JsonLinesSource, KoladaSource, SqlSource
 
 log = logging.getLogger(__name__)
 
 __all__ = ["ExtractResult", "extract_batches", "extract_to_parquet", "source_description"]
+
+RETRY_DELAYS: tuple[float, ...] = (2.0, 10.0)  # seconds before the 2nd and 3rd attempt
 
 
 @dataclass(frozen=True)
@@ -86,9 +95,34 @@ def extract_to_parquet(spec: DatasetSpec, settings: Settings, out_path: Path) ->
     """Extract the whole source to ``out_path`` (raw zone); the file appears only when complete."""
     started = time.perf_counter()
     out_path.parent.mkdir(parents=True, exist_ok=True)
+    source = source_description(spec, settings)
+    attempts = len(RETRY_DELAYS) + 1
+    for attempt in range(1, attempts + 1):
+        try:
+            rows = _write_parquet(spec, settings, out_path)
+            break
+        except SourceConnectionLost as exc:
+            if attempt == attempts:
+                exc.problem += f" (gave up after {attempts} attempts)"
+                exc.args = (exc.one_line(),)
+                raise
+            delay = RETRY_DELAYS[attempt - 1]
+            log.warning(
+                "%s: %s; retrying from the start in %.1f s (attempt %d of %d)",
+                spec.name,
+                exc.problem,
+                delay,
+                attempt + 1,
+                attempts,
+            )
+            time.sleep(delay)
+    return ExtractResult(out_path, rows, time.perf_counter() - started, source)
+
+
+def _write_parquet(spec: DatasetSpec, settings: Settings, out_path: Path) -> int:
+    """Stream every batch into ``<out>.partial``, then rename; the partial never survives."""
     partial = out_path.with_name(out_path.name + ".partial")
     rows = 0
-    source = source_description(spec, settings)
     try:
         with pq.ParquetWriter(partial, arrow_schema(spec.columns), compression="zstd") as writer:
             for batch in extract_batches(spec, settings):
@@ -98,4 +132,4 @@ def extract_to_parquet(spec: DatasetSpec, settings: Settings, out_path: Path) ->
         os.replace(partial, out_path)
     finally:
         partial.unlink(missing_ok=True)
-    return ExtractResult(out_path, rows, time.perf_counter() - started, source)
+    return rows

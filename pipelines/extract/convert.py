@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
@@ -46,6 +47,15 @@ class Where:
     dataset: str
     file: str
     first_row: int = 1  # row number (1-based, header not counted) of the batch's first row
+
+
+def first_nul(text: pa.Array) -> int | None:
+    """Index of the first value holding a NUL byte, or None (a memchr over the data buffer)."""
+    data = text.buffers()[2] if text.type in (pa.string(), pa.binary()) else None
+    if data is None or data.size == 0 or np.frombuffer(data, dtype=np.uint8).min() > 0:
+        return None  # the buffer may hold bytes outside a slice: confirm value by value
+    hits = pc.match_substring(text, "\x00")
+    return pc.index(hits, True).as_py() if pc.any(hits).as_py() else None
 
 
 def arrow_schema(columns: list[Column]) -> pa.Schema:
@@ -85,7 +95,26 @@ def _to_int(text: pa.Array, where: Where, column: Column) -> pa.Array:
     clean = _remove_spaces(text)
     ok = pc.match_substring_regex(clean, _INT_RE)
     _check(text, pc.if_else(ok, clean, None), where, column, "a whole number")
-    return pc.cast(pc.if_else(ok, clean, None), pa.int64())
+    digits = pc.if_else(ok, clean, None)
+    long = pc.fill_null(pc.greater(pc.utf8_length(digits), 18), False)
+    if pc.any(long).as_py():  # 19+ digits: may not fit in 64 bits; check those few exactly
+        for i in pc.indices_nonzero(long).to_pylist():
+            if not -(2**63) <= int(digits[i].as_py()) < 2**63:
+                raise _fail(
+                    where,
+                    column,
+                    pc.equal(pa.array(range(len(text))), i),
+                    "value is out of range for a whole number",
+                )
+    return pc.cast(digits, pa.int64())
+
+
+def _check_finite(values: pa.Array, where: Where, column: Column) -> pa.Array:
+    """Infinity and NaN are no measurements: name the row (``1e999`` overflows to inf)."""
+    bad = pc.fill_null(pc.invert(pc.is_finite(values)), False)
+    if pc.any(bad).as_py():
+        raise _fail(where, column, bad, "value is out of range for a number")
+    return values
 
 
 def _to_float(text: pa.Array, where: Where, column: Column, decimal: str) -> pa.Array:
@@ -97,16 +126,53 @@ def _to_float(text: pa.Array, where: Where, column: Column, decimal: str) -> pa.
         clean = pc.replace_substring(clean, ",", ".")
     ok = pc.match_substring_regex(clean, _FLOAT_RE)
     _check(text, pc.if_else(ok, clean, None), where, column, f"a number (decimal mark {decimal!r})")
-    return pc.cast(pc.if_else(ok, clean, None), pa.float64())
+    return _check_finite(pc.cast(pc.if_else(ok, clean, None), pa.float64()), where, column)
+
+
+# The day of the month as written, per format: pyarrow's strptime rolls impossible dates
+# over (2025-02-30 becomes 2025-03-02), so the parsed day must equal the written one.
+_DAY_RE = {
+    "%Y-%m-%d": r"^\d{4}-\d{1,2}-(?P<day>\d{1,2})",
+    "%d.%m.%Y": r"^(?P<day>\d{1,2})\.",
+    "%Y%m%d": r"^\d{6}(?P<day>\d{2})",
+    "%d/%m/%Y": r"^(?P<day>\d{1,2})/",
+}
+
+
+def _strptime(text: pa.Array, fmt: str, unit: str) -> pa.Array:
+    """``pc.strptime`` without roll-over: impossible dates become null, not other dates."""
+    parsed = pc.strptime(text, format=fmt, unit=unit, error_is_null=True)
+    if not pc.any(pc.is_valid(parsed)).as_py():
+        return parsed
+    if len(fmt) > 8:  # a timestamp: check its written date part (the day may shift in UTC)
+        date_part = pc.utf8_slice_codeunits(pc.if_else(pc.is_valid(parsed), text, None), 0, 10)
+        ok = pc.is_valid(_strptime(date_part, fmt[:8], "s"))
+        return pc.if_else(ok, parsed, None)
+    written = pc.struct_field(
+        pc.extract_regex(pc.if_else(pc.is_valid(parsed), text, None), _DAY_RE[fmt]), 0
+    )
+    same = pc.equal(pc.cast(written, pa.int64()), pc.day(parsed))
+    return pc.if_else(pc.fill_null(same, False), parsed, None)
+
+
+def _iso_dates(text: pa.Array) -> pa.Array | None:
+    """All values as ISO dates (pyarrow's cast checks the calendar), or None if any is not."""
+    try:
+        return pc.cast(text, pa.date32())
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        return None
 
 
 def _to_date(text: pa.Array, where: Where, column: Column) -> pa.Array:
-    result = pc.strptime(text, format="%Y-%m-%d", unit="s", error_is_null=True)
+    fast = _iso_dates(text)  # the common case, and 4x faster than strptime
+    if fast is not None:
+        return fast
+    result = _strptime(text, "%Y-%m-%d", "s")
     for fmt in ("%d.%m.%Y", "%Y%m%d", "%d/%m/%Y"):
         missing = pc.and_(pc.is_valid(text), pc.is_null(result))
         if not pc.any(missing).as_py():
             break
-        result = pc.coalesce(result, pc.strptime(text, format=fmt, unit="s", error_is_null=True))
+        result = pc.coalesce(result, _strptime(text, fmt, "s"))
     dates = pc.cast(result, pa.date32())
     missing = pc.and_(pc.is_valid(text), pc.is_null(dates))
     if pc.any(missing).as_py():  # Excel serial day numbers, e.g. 45717
@@ -118,14 +184,21 @@ def _to_date(text: pa.Array, where: Where, column: Column) -> pa.Array:
     return dates
 
 
+def _plain_strptime(text: pa.Array, fmt: str, unit: str) -> pa.Array:
+    return pc.strptime(text, format=fmt, unit=unit, error_is_null=True)
+
+
 def _to_timestamp(text: pa.Array, where: Where, column: Column) -> pa.Array:
+    # When every value starts with a valid ISO date, no format can roll a date over.
+    valid_dates = _iso_dates(pc.utf8_slice_codeunits(text, 0, 10)) is not None
+    strptime = _plain_strptime if valid_dates else _strptime
     result = None
     for fmt in ("%Y-%m-%dT%H:%M:%S%z", "%Y-%m-%d %H:%M:%S%z"):
-        parsed = pc.strptime(text, format=fmt, unit="us", error_is_null=True)
+        parsed = strptime(text, fmt, "us")
         result = parsed if result is None else pc.coalesce(result, parsed)
     naive = None
     for fmt in ("%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M"):
-        parsed = pc.strptime(text, format=fmt, unit="us", error_is_null=True)
+        parsed = strptime(text, fmt, "us")
         naive = parsed if naive is None else pc.coalesce(naive, parsed)
     # Local times without an offset are Swedish wall-clock times.
     local = pc.assume_timezone(

@@ -3,7 +3,10 @@
 Real exports vary: Windows-1252 or UTF-8 with a BOM, ``;`` or ``,`` delimiters, decimal
 commas, CRLF. The encoding, delimiter and decimal mark are declared in the spec or detected.
 Every column is read as text and converted by ``convert``, so a bad cell fails with its
-row and column, and pyarrow's own messages (which quote values) never reach the user.
+row and column, and pyarrow's own messages (which quote values) never reach the user. When
+pyarrow rejects the file, a second pass with Python's csv module finds the row and says
+why (unclosed quote, field count, NUL byte, oversized field). A cell larger than
+``MAX_FIELD_BYTES`` is refused: no operational export has one, a broken export does.
 """
 
 from __future__ import annotations
@@ -16,14 +19,16 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
 from pipelines.errors import ExtractError
-from pipelines.extract.convert import Where, arrow_schema, convert_text
+from pipelines.extract.convert import Where, arrow_schema, convert_text, first_nul
 from pipelines.specs.model import Column, CsvSource
 
 SNIFF_BYTES = 1 << 20
 BLOCK_BYTES = 16 << 20
+MAX_FIELD_BYTES = 1 << 20
 DELIMITERS = [";", ",", "\t", "|"]
 _INVISIBLE = "\ufeff\u00ad\u200b"
 
@@ -51,6 +56,47 @@ def _clean_header(name: str) -> str:
     return name.strip().strip(_INVISIBLE).strip().strip('"')
 
 
+def _not_utf8_at(head: bytes, line: int) -> bool:
+    """True when the same line that is not Windows-1252 is not UTF-8 either."""
+    lines = head.split(b"\n")
+    try:
+        lines[line - 1].decode("utf-8")
+    except UnicodeDecodeError:
+        return True
+    return False
+
+
+def _control_share(data: bytes) -> float:
+    controls = sum(1 for b in data if b < 9 or 13 < b < 32)
+    return controls / max(len(data), 1)
+
+
+def _nul_error(head: bytes, source: CsvSource, dataset: str, label: str) -> ExtractError:
+    """A NUL byte: binary junk, or one bad cell in a text export (then name row and column)."""
+    at = head.index(b"\x00")
+    line = head[:at].count(b"\n")  # 0: the header line
+    if line == 0 or _control_share(head) > 0.01:
+        return ExtractError("source file is binary, not CSV text", dataset=dataset, file=label)
+    lines = head.split(b"\n")
+    encoding = "utf-8" if source.encoding == "auto" else source.encoding
+    header_text = lines[0].decode(encoding, errors="replace").lstrip(_INVISIBLE)
+    delimiter = source.delimiter
+    if delimiter == "auto":
+        delimiter = max(DELIMITERS, key=header_text.count)
+    header = [_clean_header(h) for h in next(csv.reader([header_text], delimiter=delimiter))]
+    cells = next(
+        csv.reader([lines[line].decode(encoding, errors="replace")], delimiter=delimiter), []
+    )
+    column = next((header[i] for i, c in enumerate(cells) if "\x00" in c and i < len(header)), None)
+    return ExtractError(
+        "value contains a NUL byte (binary data in a text export)",
+        dataset=dataset,
+        file=label,
+        row=line,
+        column=column,
+    )
+
+
 def sniff(path: Path, source: CsvSource, dataset: str) -> CsvDialect:
     """Work out encoding, delimiter, decimal mark and header of a CSV export."""
     label = path.name
@@ -63,10 +109,14 @@ def sniff(path: Path, source: CsvSource, dataset: str) -> CsvDialect:
         raise ExtractError(
             f"source file cannot be read ({exc.strerror})", dataset=dataset, file=label
         ) from None
-    if not head.strip():
+    if not head.removeprefix(codecs.BOM_UTF8).strip():
         raise ExtractError("source file is empty", dataset=dataset, file=label)
+    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        raise ExtractError(
+            "file is UTF-16 text; export it as UTF-8 or Windows-1252", dataset=dataset, file=label
+        )
     if b"\x00" in head:
-        raise ExtractError("source file is binary, not CSV text", dataset=dataset, file=label)
+        raise _nul_error(head, source, dataset, label)
     encoding = _detect_encoding(head) if source.encoding == "auto" else source.encoding
     try:
         codecs.lookup(encoding)
@@ -76,11 +126,13 @@ def sniff(path: Path, source: CsvSource, dataset: str) -> CsvDialect:
         text = head.decode(encoding, errors="strict")
     except UnicodeDecodeError as exc:
         line = head[: exc.start].count(b"\n") + 1
+        problem = (
+            "file is neither UTF-8 nor Windows-1252 text (declare its encoding in the spec)"
+            if source.encoding == "auto" and encoding == "cp1252" and _not_utf8_at(head, line)
+            else f"file is not valid {encoding} text (declare the right encoding in the spec)"
+        )
         raise ExtractError(
-            f"file is not valid {encoding} text (declare the right encoding in the spec)",
-            dataset=dataset,
-            file=label,
-            row=line - 1 if line > 1 else None,
+            problem, dataset=dataset, file=label, row=line - 1 if line > 1 else None
         ) from None
     first_line = text.lstrip(_INVISIBLE).splitlines()[0] if text.strip() else ""
     if source.delimiter == "auto":
@@ -163,40 +215,86 @@ def read_csv_batches(
             if bad_rows:
                 break
             where = Where(dataset=dataset, file=label, first_row=rows_done + 1)
-            arrays = [
-                convert_text(batch.column(col.source_name), col, where, decimal=dialect.decimal)
-                for col in columns
-            ]
+            arrays = []
+            for col in columns:
+                text = batch.column(col.source_name)
+                _check_cells(text, col, where)
+                arrays.append(convert_text(text, col, where, decimal=dialect.decimal))
             rows_done += batch.num_rows
             yield pa.RecordBatch.from_arrays(arrays, schema=schema)
-    except pa.ArrowInvalid as exc:
-        match = _ROW_RE.search(str(exc))
-        problem = "file could not be parsed as CSV"
-        if "UTF8" in str(exc) or "utf8" in str(exc).lower():
-            problem = (
-                f"file is not valid {dialect.encoding} text (declare the encoding in the spec)"
-            )
-        raise ExtractError(
-            problem, dataset=dataset, file=label, row=int(match.group(1)) if match else None
-        ) from None
+    except (pa.ArrowInvalid, UnicodeDecodeError) as exc:
+        message = str(exc)
+        if isinstance(exc, UnicodeDecodeError) or "utf8" in message.lower():
+            match = _ROW_RE.search(message)
+            raise ExtractError(
+                f"file is not valid {dialect.encoding} text (declare the encoding in the spec)",
+                dataset=dataset,
+                file=label,
+                row=int(match.group(1)) if match else None,
+            ) from None
+        raise _locate_problem(path, dialect, dataset) from None
     if bad_rows:
+        located = _locate_problem(path, dialect, dataset)
+        if located.location.row is None and bad_rows[0]:
+            located.location.row = bad_rows[0] - 1
+        raise located
+    if rows_done == 0:
+        raise ExtractError("source file has a header but no data rows", dataset=dataset, file=label)
+
+
+def _check_cells(text: pa.Array, column: Column, where: Where) -> None:
+    """NUL bytes and oversized cells: named by row and column, never shown."""
+    too_long = pc.greater(pc.binary_length(text), MAX_FIELD_BYTES)
+    if pc.any(too_long).as_py():
         raise ExtractError(
-            f"row has the wrong number of fields (expected {len(dialect.header)})",
-            dataset=dataset,
-            file=label,
-            row=bad_rows[0] - 1 if bad_rows[0] else _first_ragged_row(path, dialect),
+            f"value is larger than {MAX_FIELD_BYTES >> 20} MiB",
+            dataset=where.dataset,
+            file=where.file,
+            row=where.first_row + pc.index(too_long, True).as_py(),
+            column=column.source_name,
+        )
+    nul = first_nul(text)
+    if nul is not None:
+        raise ExtractError(
+            "value contains a NUL byte (binary data in a text export)",
+            dataset=where.dataset,
+            file=where.file,
+            row=where.first_row + nul,
+            column=column.source_name,
         )
 
 
-def _first_ragged_row(path: Path, dialect: CsvDialect) -> int | None:
-    """Data row number of the first record with the wrong number of fields (slow path)."""
-    with path.open(encoding=dialect.encoding, errors="replace", newline="") as fh:
-        reader = csv.reader(fh, delimiter=dialect.delimiter)
-        next(reader, None)
-        for number, record in enumerate(reader, start=1):
-            if record and len(record) != len(dialect.header):
-                return number
-    return None
+def _locate_problem(path: Path, dialect: CsvDialect, dataset: str) -> ExtractError:
+    """Re-read with Python's csv module to name the first record pyarrow could not parse."""
+    label = path.name
+    expected = len(dialect.header)
+    old_limit = csv.field_size_limit()
+    csv.field_size_limit(MAX_FIELD_BYTES)
+    number = 0
+    try:
+        with path.open(encoding=dialect.encoding, errors="replace", newline="") as fh:
+            reader = csv.reader(fh, delimiter=dialect.delimiter, strict=True)
+            next(reader, None)
+            for number, record in enumerate(reader, start=1):
+                if record and len(record) != expected:
+                    return ExtractError(
+                        f"row has the wrong number of fields (expected {expected})",
+                        dataset=dataset,
+                        file=label,
+                        row=number,
+                    )
+    except csv.Error as exc:
+        text = str(exc)
+        if "field larger" in text:
+            problem = f"a field is larger than {MAX_FIELD_BYTES >> 20} MiB (an unclosed quote?)"
+        elif "end of data" in text or "EOF" in text:
+            problem = "a quoted field is not closed (a quote is missing)"
+        else:
+            problem = "a quote is misplaced (quotes inside quoted fields must be doubled)"
+        return ExtractError(problem, dataset=dataset, file=label, row=number + 1)
+    finally:
+        csv.field_size_limit(old_limit)
+    return ExtractError("file could not be parsed as CSV", dataset=dataset, file=label)
 
 
 def describe_dialect(path: Path, source: CsvSource, dataset: str) -> dict[str, str]:
