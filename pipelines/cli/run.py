@@ -7,7 +7,6 @@ import logging
 
 from pipelines.config import Settings
 from pipelines.errors import SamverkanError
-from pipelines.run import RunContext, run_dataset, today_version
 from pipelines.specs import dataset_names, load_spec
 
 log = logging.getLogger(__name__)
@@ -61,6 +60,8 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def handle(args: argparse.Namespace) -> int:
+    from pipelines.run import RunContext, run_dataset, today_version  # heavy: only when running
+
     names = dataset_names() if args.all else args.datasets
     if not names:
         raise SamverkanError("name at least one DATASET, or use --all")
