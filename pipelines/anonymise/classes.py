@@ -1,7 +1,7 @@
 """Equivalence classes: rows that share every quasi-identifier value.
 
 Each quasi-identifier is dictionary-encoded (missing values are a value of their own) and
-the codes are combined into one integer key, so class sizes and per-class diversity are
+the codes are combined into one integer key, so class sizes are
 numpy operations over the whole column at once, not Python loops over rows.
 """
 
@@ -50,9 +50,3 @@ def equivalence_classes(table: pa.Table, qi_names: list[str]) -> Classes:
     _, ids, sizes = np.unique(key, return_inverse=True, return_counts=True)
     return Classes(ids=ids.astype(np.int64), sizes=sizes)
 
-
-def distinct_per_class(classes: Classes, values: pa.Array | pa.ChunkedArray) -> np.ndarray:
-    """Number of distinct values of a (sensitive) column in each class."""
-    codes, cardinality = _codes(values)
-    pairs = np.unique(classes.ids * max(cardinality, 1) + codes)
-    return np.bincount(pairs // max(cardinality, 1), minlength=len(classes.sizes))
