@@ -7,7 +7,7 @@ printed and stored outside the raw zone.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, replace
 from enum import StrEnum
 from itertools import pairwise
@@ -87,9 +87,34 @@ def resolve_overlaps(findings: Iterable[Finding], text: str | None = None) -> li
             if f is not None and f.end > f.start:
                 kept.append(f)
         return kept
-    merged = _merge_same_kind(ordered)
     accepted: list[Finding] = []
-    for finding in sorted(merged, key=lambda f: (-RANK[f.kind], -(f.end - f.start), f.start)):
+    for group in _overlapping_groups(_merge_same_kind(ordered)):
+        accepted.extend(_resolve_group(group, text))
+    return sorted(accepted, key=lambda f: f.start)
+
+
+def _overlapping_groups(findings: list[Finding]) -> Iterator[list[Finding]]:
+    """Groups of findings that overlap one another (directly or through others): what one
+    group keeps never depends on another, so each is resolved on its own."""
+    group: list[Finding] = []
+    end = -1
+    for finding in sorted(findings, key=_start):
+        if group and finding.start >= end:
+            yield group
+            group = []
+        group.append(finding)
+        end = max(end, finding.end) if len(group) > 1 else finding.end
+    if group:
+        yield group
+
+
+def _resolve_group(group: list[Finding], text: str | None) -> list[Finding]:
+    """Higher rank first (then longer): each finding keeps what earlier ones left free."""
+    if len(group) == 1:
+        piece = group[0] if text is None else _trim(group[0], text)
+        return [] if piece is None or piece.end <= piece.start else [piece]
+    accepted: list[Finding] = []
+    for finding in sorted(group, key=lambda f: (-RANK[f.kind], -(f.end - f.start), f.start)):
         pieces = [finding]
         for other in accepted:
             pieces = [part for piece in pieces for part in _cut(piece, other)]
@@ -98,7 +123,7 @@ def resolve_overlaps(findings: Iterable[Finding], text: str | None = None) -> li
                 piece = _trim(piece, text)
             if piece is not None and piece.end > piece.start:
                 accepted.append(piece)
-    return sorted(accepted, key=lambda f: f.start)
+    return accepted
 
 
 def _start(finding: Finding) -> int:
@@ -136,6 +161,8 @@ _EDGE = " \t\r\n\u00a0\u202f,;:-\u2013"
 
 def _trim(piece: Finding, text: str) -> Finding | None:
     start, end = piece.start, piece.end
+    if start < end and text[start] not in _EDGE and text[end - 1] not in _EDGE:
+        return piece
     while start < end and text[start] in _EDGE:
         start += 1
     while end > start and text[end - 1] in _EDGE:

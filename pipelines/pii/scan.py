@@ -27,6 +27,7 @@ import pyarrow.parquet as pq
 
 from pipelines.pii.detectors import NUMERIC_KINDS, detect
 from pipelines.pii.findings import Finding
+from pipelines.pii.parallel import detect_many
 
 PARQUET_SUFFIXES = {".parquet", ".pq", ".parq"}
 CSV_SUFFIXES = {".csv", ".tsv"}
@@ -139,7 +140,7 @@ def _string_findings(arr: pa.Array, source: str, where: str, offset: int) -> lis
     if not (pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type)):
         arr = arr.cast(pa.large_string())
     encoded = pc.dictionary_encode(arr)
-    per_value = [detect(v) for v in encoded.dictionary.to_pylist()]
+    per_value = detect_many(encoded.dictionary.to_pylist())
     hit = np.array([bool(f) for f in per_value] + [False])
     if not hit.any():
         return []

@@ -1,7 +1,8 @@
 """Scrubbing: replace each piece of personal data in free text with a typed placeholder.
 
-``scrub_text`` works on one text; ``scrub_array`` on a whole Arrow string column, scrubbing
-each distinct text once (free-text columns repeat a lot) and leaving nulls alone.
+``scrub_text`` works on one text; ``scrub_many`` on a list of texts (joined in chunks and
+scanned on every core, see ``pipelines.pii.parallel``); ``scrub_array`` on a whole Arrow
+string column, scrubbing each distinct text once and leaving nulls alone.
 In the ``project`` tier a personnummer (or samordningsnummer) can become the person's
 project pseudonym instead: pass ``pseudonymise_personnummer``, called with the canonical
 12-digit number (``YYYYMMDDNNNN``).
@@ -9,14 +10,16 @@ project pseudonym instead: pass ``pseudonymise_personnummer``, called with the c
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from pipelines.pii.detectors import detect
+from pipelines.pii.detectors import CHUNK_CHARS, detect
 from pipelines.pii.detectors._idnumber import canonical_id_number
+from pipelines.pii.detectors._text import SEPARATOR
 from pipelines.pii.findings import Finding, Kind
+from pipelines.pii.parallel import joined_findings
 
 Pseudonymiser = Callable[[str], str]
 _PERSON_NUMBERS = frozenset({Kind.PERSONNUMMER, Kind.SAMORDNINGSNUMMER})
@@ -31,26 +34,61 @@ def replacement(text: str, finding: Finding, pseudonymise: Pseudonymiser | None)
     return finding.kind.placeholder
 
 
+def _replace(text: str, findings: list[Finding], pseudonymise: Pseudonymiser | None) -> str:
+    parts: list[str] = []
+    pos = 0
+    for finding in findings:
+        parts.append(text[pos : finding.start])
+        parts.append(replacement(text, finding, pseudonymise))
+        pos = finding.end
+    parts.append(text[pos:])
+    return "".join(parts)
+
+
 def scrub_text(text: str, *, pseudonymise_personnummer: Pseudonymiser | None = None) -> str:
     """``text`` with every finding replaced by its placeholder (``[PERSONNUMMER]``,
     ``[NAMN]``, ``[TELEFON]``, ...), the rest left as it was."""
     findings = detect(text)
     if not findings:
         return text
-    parts: list[str] = []
-    pos = 0
-    for finding in findings:
-        parts.append(text[pos : finding.start])
-        parts.append(replacement(text, finding, pseudonymise_personnummer))
-        pos = finding.end
-    parts.append(text[pos:])
-    return "".join(parts)
+    return _replace(text, findings, pseudonymise_personnummer)
+
+
+def scrub_many(
+    texts: Sequence[str],
+    *,
+    pseudonymise_personnummer: Pseudonymiser | None = None,
+    workers: int | None = None,
+    chunk_chars: int = CHUNK_CHARS,
+) -> list[str]:
+    """``[scrub_text(t) for t in texts]``, computed on joined chunks on every core
+    (``workers`` processes; default ``SAMVERKAN_PII_WORKERS`` or the number of CPUs)."""
+    out = list(texts)
+    batch = list(texts)
+    alone = set()
+    for i, text in enumerate(texts):
+        if SEPARATOR in text:  # rare: such a text is scrubbed on its own
+            out[i] = scrub_text(text, pseudonymise_personnummer=pseudonymise_personnummer)
+            batch[i] = ""
+            alone.add(i)
+    for chunk in joined_findings(batch, workers=workers, size=chunk_chars):
+        if not chunk.findings:
+            continue
+        scrubbed = _replace(chunk.joined, chunk.findings, pseudonymise_personnummer)
+        pieces = scrubbed.split(SEPARATOR)
+        if len(pieces) != chunk.last - chunk.first:  # a finding took a separator: never
+            raise AssertionError("scrubbing joined texts lost a text boundary")
+        for i, piece in enumerate(pieces, start=chunk.first):
+            if i not in alone:
+                out[i] = piece
+    return out
 
 
 def scrub_array(
     arr: pa.Array | pa.ChunkedArray,
     *,
     pseudonymise_personnummer: Pseudonymiser | None = None,
+    workers: int | None = None,
 ) -> pa.Array:
     """A string array of the same type and length with every text scrubbed; nulls stay null.
 
@@ -67,7 +105,9 @@ def scrub_array(
         arr = arr.cast(pa.large_string())
     encoded = pc.dictionary_encode(arr)
     values = encoded.dictionary.to_pylist()
-    scrubbed = [scrub_text(v, pseudonymise_personnummer=pseudonymise_personnummer) for v in values]
+    scrubbed = scrub_many(
+        values, pseudonymise_personnummer=pseudonymise_personnummer, workers=workers
+    )
     dictionary = pa.array(scrubbed, type=arr.type)
     result = dictionary.take(encoded.indices)
     return result.cast(out_type) if result.type != out_type else result

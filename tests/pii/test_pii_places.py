@@ -98,6 +98,9 @@ def test_regnr(plate: str) -> None:
         "abc 123",
         "ABCD 123",
         "ABC 1234",
+        "kontrollsumma SHA256",
+        "SHA-512 och AES 256",
+        "enligt RFC 822 och ISO 639",
     ],
 )
 def test_regnr_negatives(text: str) -> None:

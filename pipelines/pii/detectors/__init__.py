@@ -3,13 +3,19 @@
 Each detector module has ``NAME``, ``KIND`` and ``find(text) -> Iterator[Finding]``. A
 detector that can only match text with a digit, an ``@`` or a capital letter is skipped
 cheaply for texts without one.
+
+``detect_joined`` finds the same for many texts at once, much faster: it joins them with
+``SEPARATOR`` and runs each detector once over the joined text, so the cost is per match
+instead of per text and detector (every detector stops its look at the context at the
+separator). ``pipelines.pii.parallel`` cuts a column into chunks of ``CHUNK_CHARS``.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from itertools import accumulate
 
 from pipelines.pii.detectors import (
     adress,
@@ -22,6 +28,7 @@ from pipelines.pii.detectors import (
     samordningsnummer,
     telefon,
 )
+from pipelines.pii.detectors._text import SEPARATOR
 from pipelines.pii.findings import Finding, Kind, resolve_overlaps
 
 
@@ -71,3 +78,31 @@ def detect(text: str, *, kinds: Iterable[Kind] | None = None) -> list[Finding]:
                 continue
         found.extend(detector.find(text))
     return resolve_overlaps(found, text) if len(found) > 1 else found
+
+
+#: Characters per joined chunk in ``detect_many``: large enough that the per-chunk cost
+#: vanishes, small enough that the chunk and its lower-cased copies stay a few megabytes.
+CHUNK_CHARS = 1 << 20
+
+
+def chunks(texts: Sequence[str], size: int = CHUNK_CHARS) -> Iterator[tuple[int, int]]:
+    """``(first, past_last)`` index ranges of ``texts`` holding about ``size`` characters."""
+    first, chars = 0, 0
+    for i, text in enumerate(texts):
+        chars += len(text) + 1
+        if chars >= size:
+            yield first, i + 1
+            first, chars = i + 1, 0
+    if first < len(texts):
+        yield first, len(texts)
+
+
+def detect_joined(
+    texts: Sequence[str], *, kinds: Iterable[Kind] | None = None
+) -> tuple[str, list[int], list[Finding]]:
+    """Findings in ``texts`` joined with ``SEPARATOR``: the joined text, where each text
+    starts in it, and the findings with offsets into the joined text. No text may contain
+    the separator."""
+    joined = SEPARATOR.join(texts)
+    starts = [0, *accumulate(len(t) + 1 for t in texts)][:-1] if texts else []
+    return joined, starts, detect(joined, kinds=kinds)

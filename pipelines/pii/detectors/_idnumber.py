@@ -36,8 +36,8 @@ _CANDIDATE = re.compile(
 _OLDEST_YEAR = 1870
 # A candidate starts where a run of digits starts, and that run is the date (6 or 8 digits)
 # or date and serial together (10 or 12): only such runs are tried.
-_DIGIT_RUN = re.compile(r"\d+")
-_RUN_LENGTHS = frozenset({6, 8, 10, 12})
+# (the look-behind after the first digit lets the engine skip ahead to digits quickly)
+_DIGIT_RUN = re.compile(r"\d(?<!\d\d)(?:\d{11}|\d{9}|\d{7}|\d{5})(?!\d)")
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,7 +85,7 @@ def _find(text: str, today: dt.date) -> list[IdNumber]:
     found: list[IdNumber] = []
     end = 0
     for run in _DIGIT_RUN.finditer(text):
-        if run.start() < end or run.end() - run.start() not in _RUN_LENGTHS:
+        if run.start() < end:
             continue
         m = _CANDIDATE.match(text, run.start())
         if m is None:
@@ -135,10 +135,12 @@ def parse_id_number(
 ) -> tuple[str, bool] | None:
     """``(canonical 12 digits, is samordningsnummer)`` or None when the check digit or the
     birth date is wrong (impossible date, in the future, or before 1870)."""
+    yy, month, day = int(date[:2]), int(date[2:4]), int(date[4:6])
+    if not (1 <= month <= 12 and (1 <= day <= 31 or 61 <= day <= 91)):
+        return None  # cheaper than the check digit, and most look-alike numbers fail it
     if not luhn.is_valid(date + serial):
         return None
     today = today or dt.date.today()
-    yy, month, day = int(date[:2]), int(date[2:4]), int(date[4:6])
     coordination = day > 60
     if coordination:
         day -= 60

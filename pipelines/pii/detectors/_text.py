@@ -1,4 +1,9 @@
-"""Small text helpers shared by the detectors: spaces, word boundaries and context cues."""
+"""Small text helpers shared by the detectors: spaces, word boundaries and context cues.
+
+The detectors run on one text or on many texts joined with ``SEPARATOR`` (a NUL, which no
+detector pattern matches): every look at the context before or after a match stops at it,
+so a text's findings never depend on its neighbours.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +13,8 @@ import re
 SP = "[ \u00a0\u202f]"
 # Hyphen-like separators: hyphen-minus, non-breaking hyphen, en dash, minus sign.
 DASH = "[-\u2011\u2013\u2212]"
+# Joins texts scanned together; acts as the start and end of a text.
+SEPARATOR = "\x00"
 # No letter or digit right before / after (underscore and punctuation are boundaries).
 NOT_AFTER_ALNUM = r"(?<![^\W_])"
 NOT_BEFORE_ALNUM = r"(?![^\W_])"
@@ -26,12 +33,15 @@ def word_set(words: str) -> frozenset[str]:
 
 def words_before(text: str, start: int, window: int = 40) -> list[str]:
     """The lower-cased words in the ``window`` characters before ``start``, nearest last."""
-    return [w.lower() for w in _WORD.findall(text, max(0, start - window), start)]
+    lo = max(0, start - window)
+    lo = max(lo, text.rfind(SEPARATOR, lo, start) + 1)
+    return [w.lower() for w in _WORD.findall(text, lo, start)]
 
 
 def words_after(text: str, end: int, window: int = 20) -> list[str]:
     """The lower-cased words in the ``window`` characters after ``end``, nearest first."""
-    return [w.lower() for w in _WORD.findall(text, end, end + window)]
+    hi = text.find(SEPARATOR, end, end + window)
+    return [w.lower() for w in _WORD.findall(text, end, end + window if hi < 0 else hi)]
 
 
 def has_cue_before(text: str, start: int, cues: frozenset[str], *, words: int = 3) -> bool:
@@ -59,6 +69,13 @@ def is_sentence_start(text: str, start: int) -> bool:
     i = start - 1
     while i >= 0 and text[i] in " \t\u00a0\"'«»”“([":
         i -= 1
-    if i < 0 or text[i] in ".!?:;\n\r•*|>":
+    if i < 0 or text[i] in ".!?:;\n\r•*|>\x00":
         return True
     return text[i] in "-–" and i < start - 1
+
+
+def text_bounds(text: str, start: int, end: int) -> tuple[int, int]:
+    """``(first, past_last)`` of the text that ``text[start:end]`` lies in, where ``text``
+    may be many texts joined with ``SEPARATOR``."""
+    hi = text.find(SEPARATOR, end)
+    return text.rfind(SEPARATOR, 0, start) + 1, len(text) if hi < 0 else hi

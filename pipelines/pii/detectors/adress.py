@@ -50,7 +50,8 @@ NOT_STREETS = word_set(
     genomgången avgången tillvägagången förloppet planen vikten trappan kroken
     gången backen tidsplan våningsplan plan"""
 )
-_TOWN_END = re.compile(r"\s*(?:$|[.,;:!?)\n])")
+_TRAILING = " \u00a0\u202f,"
+_TOWN_END = re.compile(r"\s*(?:$|[.,;:!?)\n\x00])")
 # Where to look: a word ending like a street right before a space and a digit.
 _ENDINGS = tuple(sorted(set(f"{_SUFFIX_CAP}|{_SUFFIX_LOWER}|{_STREET_WORD}".split("|"))))
 _LONGEST_ENDING = max(map(len, _ENDINGS))
@@ -97,4 +98,6 @@ def find(text: str) -> Iterator[Finding]:
         town = m["town"]
         if town and town.lower() not in lexicons.places() and not _TOWN_END.match(text, end):
             end = m.start("town")
-        yield Finding(KIND, NAME, m.start(), len(text[:end].rstrip(" \u00a0\u202f,")))
+        while text[end - 1] in _TRAILING:
+            end -= 1
+        yield Finding(KIND, NAME, m.start(), end)

@@ -27,8 +27,14 @@ _LOCAL_MAX = 64 + 1
 
 def find(text: str) -> Iterator[Finding]:
     """E-mail findings in ``text``."""
-    at = _AT.search(text)
-    if at is None:
-        return
-    for m in _EMAIL.finditer(text, max(0, at.start() - _LOCAL_MAX)):
+    pos = 0
+    for at in _AT.finditer(text):
+        if at.start() < pos:
+            continue  # inside the last address
+        # The leftmost address from here on; every address has an @ at most _LOCAL_MAX
+        # characters after its start, so none starts before this window.
+        m = _EMAIL.search(text, max(pos, at.start() - _LOCAL_MAX))
+        if m is None:
+            return
+        pos = m.end()
         yield Finding(KIND, NAME, m.start(), m.end())

@@ -32,6 +32,8 @@ _DESIGNATION = re.compile(
     rf"{SP}(?P<block>\d{{1,3}}):(?P<unit>\d{{1,4}})(?![:\d]){NOT_BEFORE_ALNUM}"
 )
 _BLOCK_UNIT = re.compile(r"\d:\d")
+# Up to three words of a municipality, prefix and tract, a tract noun and the block.
+_LOOKBACK = 120
 _TIME_RANGE = re.compile(r"\s?[-–]\s?\d{1,2}[:.]\d{2}")
 # Words before the tract that belong to it (``Stora Vårby``, ``S:t``-less forms).
 TRACT_PREFIXES = word_set(
@@ -69,11 +71,23 @@ def _leading_words(words: list[str]) -> int:
     return keep
 
 
+def _matches(text: str) -> Iterator[re.Match[str]]:
+    """What ``_DESIGNATION.finditer(text)`` gives, searched only near ``block:unit``: a
+    designation starts at most ``_LOOKBACK`` characters before its colon."""
+    pos = 0
+    for colon in _BLOCK_UNIT.finditer(text):
+        if colon.start() < pos:
+            continue  # inside the last designation
+        m = _DESIGNATION.search(text, max(pos, colon.start() - _LOOKBACK))
+        if m is None:
+            return
+        pos = m.end()
+        yield m
+
+
 def find(text: str) -> Iterator[Finding]:
     """Property-designation findings in ``text``."""
-    if not _BLOCK_UNIT.search(text):
-        return
-    for m in _DESIGNATION.finditer(text):
+    for m in _matches(text):
         tract = m["tract"].split()[0]
         if not _tract_ok(tract):
             continue

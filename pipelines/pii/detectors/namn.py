@@ -31,7 +31,7 @@ from functools import cache
 import ahocorasick
 
 from pipelines.pii import lexicons
-from pipelines.pii.detectors._text import is_sentence_start, word_set
+from pipelines.pii.detectors._text import is_sentence_start, text_bounds, word_set
 from pipelines.pii.findings import Finding, Kind
 
 NAME = "namn"
@@ -76,6 +76,8 @@ _BEYOND_TABLE = re.compile(f"[^\\x00-\\u{_TABLE_END - 1:04x}]")
 # What may stand right before ``start`` when _PREV (a gap, or a gap and a newline that `$`
 # lets through) or _INITIAL_BEFORE can end there.
 _GAP_END = frozenset(" \u00a0-\n")
+_GAP = frozenset(" \u00a0-")
+_LETTER = re.compile(r"[^\W\d_]")
 _CUES = NAME_CUES | ROLE_CUES | CONTACT_CUES
 
 
@@ -208,10 +210,27 @@ def _initial_before(text: str, start: int) -> bool:
 
 
 def _prev(text: str, start: int) -> re.Match[str] | None:
-    """The word and the gap (space or hyphen) right before ``start``."""
+    """The word and the gap (space or hyphen) right before ``start``.
+
+    What ``_PREV.search(text, start - 40, start)`` finds, without trying forty starting
+    points: the match can only start where the run of letters before the gap starts.
+    """
     if start == 0 or text[start - 1] not in _GAP_END:
         return None
-    return _PREV.search(text, max(0, start - 40), start)
+    lo = max(0, start - 40)
+    j = start - 1
+    if text[j] == "\n":  # `$` also matches before a newline that ends the window
+        j -= 1
+    if j < lo or text[j] not in _GAP:
+        return None
+    j -= 1
+    if j >= lo and text[j] == ".":
+        j -= 1
+    while j >= lo and text[j].isalpha():
+        j -= 1
+    if j >= lo and _LETTER.match(text, j):  # a letter isalpha() does not know: be exact
+        return _PREV.search(text, lo, start)
+    return _PREV.match(text, j + 1, start)
 
 
 def _extend(text: str, chain: list[_Token]) -> tuple[int, int]:
@@ -297,25 +316,36 @@ def _merge_adjacent(text: str, findings: list[Finding]) -> list[Finding]:
 
 
 def _repeats(text: str, found: list[Finding]) -> Iterator[Finding]:
-    """Other capitalised occurrences of words already found as names in this text."""
+    """Other capitalised occurrences of words already found as names in the same text
+    (``text`` may be many texts joined with ``SEPARATOR``: each finding's own)."""
+    by_text: dict[tuple[int, int], list[Finding]] = {}
+    for f in found:
+        by_text.setdefault(text_bounds(text, f.start, f.end), []).append(f)
+    for (lo, hi), own in by_text.items():
+        yield from _repeats_in(text, lo, hi, own)
+
+
+def _repeats_in(text: str, lo: int, hi: int, found: list[Finding]) -> Iterator[Finding]:
+    """``_repeats`` within ``text[lo:hi]``, one text, whose names are ``found``."""
     words = set()
     for f in found:
         for w in _WORD_RE.findall(text, f.start, f.end):
             # a word that occurs once occurs only inside the finding itself
-            if len(w) > 1 and w[0].isupper() and text.count(w) > 1 and not _is_non_name(w):
+            repeated = len(w) > 1 and w[0].isupper() and text.count(w, lo, hi) > 1
+            if repeated and not _is_non_name(w):
                 words.add(w)
     for word in words:
-        pos = text.find(word)
+        pos = text.find(word, lo, hi)
         while pos != -1:
             end = pos + len(word)
-            genitive = _REPEAT_ENDING.match(text, end)
+            genitive = _REPEAT_ENDING.match(text, end, hi)
             end = genitive.end() if genitive else end
             bounded = (pos == 0 or not text[pos - 1].isalpha()) and (
                 end == len(text) or not text[end].isalnum()
             )
             if bounded and not any(f.start <= pos < f.end for f in found):
                 yield Finding(KIND, LEXICON, pos, end)
-            pos = text.find(word, pos + 1)
+            pos = text.find(word, pos + 1, hi)
 
 
 def find(text: str) -> Iterator[Finding]:

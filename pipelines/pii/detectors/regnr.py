@@ -35,6 +35,9 @@ ABBREVIATIONS = word_set(
     """SEK EUR USD GBP NOK DKK CHF TKR MKR KKR BOX TEL MOB FAX REF NUM SID KAP ART MOM PKT
     AVS NRS"""
 )
+# Technical names with a three-digit number: checksums, ciphers, standards (``SHA256``,
+# ``SHA-512``, ``AES 256``, ``RFC 822``): never a vehicle.
+TECHNICAL = word_set("""SHA AES RSA RFC ISO CRC""")
 
 
 # Cheap test first (no look-behind, so the regex engine skips ahead quickly): every
@@ -48,6 +51,8 @@ def find(text: str) -> Iterator[Finding]:
     if rough is None:
         return
     for m in _CANDIDATE.finditer(text, rough.start()):
+        if m["letters"] in TECHNICAL:
+            continue
         if m["tail"].isdigit() and (
             m["letters"] in ABBREVIATIONS
             or _MORE_NUMBER.match(text, m.end())

@@ -25,7 +25,7 @@ NAME = "telefon"
 KIND = Kind.TELEFON
 
 _SEP = rf"(?:{SP}?{DASH}{SP}?|{SP}|/)"
-# Every candidate has one of these, at most one character ("(") after its start.
+# Every candidate starts with one of these, or with "(" right before one.
 _PREFIX = re.compile(r"0\d|\+[ \u00a0\u202f]?46")
 _CANDIDATE = re.compile(
     rf"{NOT_AFTER_ALNUM}(?<![+\d(])(?<!\d[-/.,:])"
@@ -79,12 +79,25 @@ def _valid_prefix(m: re.Match[str], text: str) -> int | None:
     return None
 
 
+def _candidates(text: str) -> Iterator[re.Match[str]]:
+    """What ``_CANDIDATE.finditer(text)`` gives, tried only where a number can start: at a
+    ``_PREFIX`` (``0``, ``+46``, ``0046``), or one character before it at a ``(``."""
+    pos = 0
+    for prefix in _PREFIX.finditer(text):
+        start = prefix.start()
+        if start > 0 and text[start - 1] == "(":
+            start -= 1
+        if start < pos:
+            continue  # inside the last candidate
+        m = _CANDIDATE.match(text, start)
+        if m is not None:
+            pos = m.end()
+            yield m
+
+
 def find(text: str) -> Iterator[Finding]:
     """Phone-number findings in ``text``."""
-    first = _PREFIX.search(text)
-    if first is None:
-        return
-    for m in _CANDIDATE.finditer(text, max(0, first.start() - 1)):
+    for m in _candidates(text):
         if short_group_before(text, m.start()):
             continue
         if m["nat"] is not None and _DATE_LIKE.match(m["nat"]):
