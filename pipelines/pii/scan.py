@@ -277,14 +277,14 @@ def scan_parquet(path: Path, source: str) -> list[Finding]:
         out.extend(_field_findings(f, source, f.name))
     out.extend(_statistics_findings(meta, source))
     offset = 0
-    for i in range(pf.num_row_groups):
-        group = pf.read_row_group(i)
-        for name, column in zip(group.column_names, group.columns, strict=True):
+    for i in range(pf.num_row_groups):  # one column of one row group in memory at a time
+        for name in schema.names:
+            column = pf.read_row_group(i, columns=[name]).column(0)
             chunk_offset = offset
             for chunk in column.chunks:
                 out.extend(_array_findings(chunk, source, f"column {name}", chunk_offset))
                 chunk_offset += len(chunk)
-        offset += group.num_rows
+        offset += meta.row_group(i).num_rows
     return out
 
 
