@@ -27,6 +27,19 @@ def _env(name: str, default: str | None = None) -> str | None:
     return value if value not in (None, "") else default
 
 
+def _batch_rows(text: str | None) -> int:
+    """``SAMVERKAN_BATCH_ROWS``: a positive whole number (default 250000)."""
+    if text is None:
+        return Settings.batch_rows
+    try:
+        value = int(text.replace("_", ""))
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise ValueError(f"{ENV_PREFIX}BATCH_ROWS must be a positive whole number")
+    return value
+
+
 @dataclass(frozen=True)
 class Settings:
     """Locations of the source systems, the raw zone and the release store."""
@@ -48,6 +61,9 @@ class Settings:
     pseudonym_keys: Mapping[str, str] = field(default_factory=dict, repr=False, compare=False)
     alert_webhook: str | None = field(default=None, repr=False)
     alert_email: str | None = None
+    # records per batch when a stage streams a table: memory per stage grows with this,
+    # not with the size of the dataset
+    batch_rows: int = 250_000
 
     @classmethod
     def from_env(cls, data_dir: str | Path | None = None) -> Settings:
@@ -68,6 +84,7 @@ class Settings:
             s3_endpoint_url=endpoint,
             alert_webhook=_env("ALERT_WEBHOOK"),
             alert_email=_env("ALERT_EMAIL"),
+            batch_rows=_batch_rows(_env("BATCH_ROWS")),
         )
 
     def planted_identifiers_path(self) -> StorePath:

@@ -22,17 +22,25 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from pipelines.anonymise.classes import equivalence_classes
 from pipelines.anonymise.generalise import SUPPRESSED
-from pipelines.anonymise.policy import apply_policy, release_columns
+from pipelines.anonymise.policy import plan_policy, release_columns
 from pipelines.anonymise.pseudonym import PseudonymKey, load_key
 from pipelines.config import Settings
 from pipelines.errors import SamverkanError, ValidationFailed
 from pipelines.extract import extract_to_parquet
 from pipelines.publish.manifest import build_manifest
-from pipelines.publish.parquet import sha256_file, write_release_parquet
+from pipelines.publish.parquet import (
+    ReleaseWriter,
+    read_batches,
+    read_column,
+    sha256_file,
+    write_release_parquet,
+)
 from pipelines.publish.snapshot import publish_snapshot
 from pipelines.specs.model import DatasetSpec, Tier
 
@@ -139,15 +147,15 @@ def _quarantine(ctx: RunContext, summary_line: str) -> Path:
 
 
 def validate_raw(ctx: RunContext) -> dict[str, Any]:
-    from pipelines.validate import validate_table
+    from pipelines.validate import validate_parquet
 
-    table = pq.read_table(ctx.extract_path)
-    summary = validate_table(
-        table,
+    summary = validate_parquet(
+        ctx.extract_path,
         ctx.spec.raw_suite,
         spec=ctx.spec,
         expectations_dir=ctx.settings.expectations_dir,
         report_path=ctx.work_dir / "raw_validation_full.json",
+        batch_rows=ctx.settings.batch_rows,
     )
     ctx.record("validate_raw", summary.to_dict())
     if not summary.success:
@@ -165,18 +173,33 @@ def _key(ctx: RunContext, project: str | None) -> Any:
     )
 
 
-def _aggregates(ctx: RunContext, raw: Any) -> list[dict[str, Any]]:
-    """Protected aggregate tables (open tier), written beside the candidate in the raw zone."""
+def _aggregate_columns(ctx: RunContext, aggregate: Any) -> list[str]:
+    """The extract columns one aggregate reads: dimensions, unit and measured columns."""
+    names = [d.column for d in aggregate.dimension_list]
+    names += [aggregate.unit] if aggregate.unit else []
+    names += [str(m.column) for m in aggregate.measures if m.column]
+    present = set(pq.read_schema(ctx.extract_path).names)
+    return [n for n in dict.fromkeys(names) if n in present]
+
+
+def _aggregates(ctx: RunContext) -> list[dict[str, Any]]:
+    """Protected aggregate tables (open tier), written beside the candidate in the raw zone.
+
+    Each aggregate reads only the extract columns it counts by and measures."""
     if ctx.tier != "open" or not ctx.spec.aggregates:
         return []
-    from pipelines.anonymise.aggregate import build_aggregates
+    from pipelines.anonymise.aggregate import build_aggregate
 
     needs_key = any(a.protection.method == "cell_key" for a in ctx.spec.aggregates)
     key = _key(ctx, "cellkey").secret if needs_key else None
     folder = ctx.work_dir / "aggregates"
     shutil.rmtree(folder, ignore_errors=True)
     reports = []
-    for name, table, report in build_aggregates(raw, ctx.spec, key=key):
+    for aggregate in ctx.spec.aggregates:
+        raw = pq.read_table(ctx.extract_path, columns=_aggregate_columns(ctx, aggregate))
+        table, report = build_aggregate(raw, aggregate, key=key, spec=ctx.spec)
+        del raw
+        name = aggregate.name
         write_release_parquet(
             table,
             folder / f"{name}.parquet",
@@ -186,46 +209,79 @@ def _aggregates(ctx: RunContext, raw: Any) -> list[dict[str, Any]]:
     return reports
 
 
+def _release_memory() -> None:
+    """Hand memory Arrow's allocator keeps after a pass or batch back to the system, so the
+    next one (or numpy, which allocates elsewhere) can use it."""
+    pa.default_memory_pool().release_unused()
+
+
 def anonymise(ctx: RunContext) -> dict[str, Any]:
-    table = pq.read_table(ctx.extract_path)
+    """Two passes over the extract. The first reads only the quasi-identifiers (and the
+    sensitive and public attributes the policy needs) and decides the transformation and
+    the suppressed records; the second transforms the extract a record batch at a time
+    and writes the candidate batch by batch (same rows, order and values as a whole-table
+    run)."""
+    started = time.perf_counter()
+    source = ctx.extract_path
     key = _key(ctx, ctx.project) if ctx.tier == "project" else None
-    result = apply_policy(table, ctx.spec, tier=ctx.tier, key=key)
-    write_release_parquet(
-        result.table,
-        ctx.candidate_path,
-        {
-            "samverkan.dataset": ctx.spec.name,
-            "samverkan.tier": ctx.tier,
-            "samverkan.licence": ctx.spec.licence,
-        },
+    plan = plan_policy(
+        lambda name: read_column(source, name),
+        pq.read_metadata(source).num_rows,
+        ctx.spec,
+        tier=ctx.tier,
+        key=key,
     )
-    aggregates = _aggregates(ctx, table)
-    return ctx.record(
-        "anonymise", result.report | ({"aggregates": aggregates} if aggregates else {})
-    )
+    metadata = {
+        "samverkan.dataset": ctx.spec.name,
+        "samverkan.tier": ctx.tier,
+        "samverkan.licence": ctx.spec.licence,
+    }
+    _release_memory()
+    with ReleaseWriter(ctx.candidate_path, metadata) as writer:
+        for start, batch in read_batches(source, plan.batch_columns, ctx.settings.batch_rows):
+            writer.write(plan.release_batch(batch, start))
+            _release_memory()
+    report = plan.report
+    report["runtime_s"] = time.perf_counter() - started
+    del plan
+    aggregates = _aggregates(ctx)
+    return ctx.record("anonymise", report | ({"aggregates": aggregates} if aggregates else {}))
 
 
-def _privacy_gate(ctx: RunContext, table: Any) -> dict[str, Any]:
-    """Independent re-check of the release candidate: columns, k and suppression."""
+def _class_codes(path: Path, name: str) -> tuple[np.ndarray, int, np.ndarray]:
+    """(code of every row, number of codes, is ``*``) of one column, missing a value."""
+    column = read_column(path, name)
+    encoded = pc.dictionary_encode(column.combine_chunks(), null_encoding="encode")
+    starred = pc.fill_null(pc.equal(encoded.dictionary, SUPPRESSED), False)
+    star = np.append(starred.to_numpy(zero_copy_only=False), False)
+    codes = encoded.indices.to_numpy(zero_copy_only=False).astype(np.int64)
+    return codes, len(encoded.dictionary), star[codes]
+
+
+def _privacy_gate(ctx: RunContext, path: Path) -> dict[str, Any]:
+    """Independent re-check of the release candidate: columns, k and suppression.
+
+    Reads the candidate's schema, then its quasi-identifiers one column at a time."""
     expected = [c.name for c in release_columns(ctx.spec, ctx.tier)]
-    if table.column_names != expected:
+    if pq.read_schema(path).names != expected:
         raise ValidationFailed("release candidate has unexpected columns", dataset=ctx.spec.name)
     qis = [c.name for c in ctx.spec.columns if c.role == "quasi_identifier" and c.name in expected]
     policy = ctx.spec.anonymisation
-    if not qis or table.num_rows == 0:
+    rows = pq.read_metadata(path).num_rows
+    if not qis or rows == 0:
         return {"k_checked": None, "suppressed_records": 0}
-    import pyarrow.compute as pc
-
-    suppressed = pc.fill_null(pc.equal(table.column(qis[0]), SUPPRESSED), False)
-    for name in qis[1:]:
-        suppressed = pc.and_(
-            suppressed, pc.fill_null(pc.equal(table.column(name), SUPPRESSED), False)
-        )
-    suppressed = suppressed.to_numpy(zero_copy_only=False)
-    kept = table.filter(~suppressed)
-    classes = equivalence_classes(kept, qis)
-    k = int(classes.sizes.min()) if kept.num_rows else None
-    share = float(suppressed.sum() / table.num_rows)
+    key = np.zeros(rows, dtype=np.int64)
+    suppressed = np.ones(rows, dtype=bool)
+    for name in qis:
+        codes, cardinality, starred = _class_codes(path, name)
+        suppressed &= starred
+        key = key * max(cardinality, 1) + codes
+        _, key = np.unique(key, return_inverse=True)  # dense again: never overflows
+        key = key.astype(np.int64).reshape(-1)
+        del codes, starred
+    kept = key[~suppressed]
+    k = int(np.bincount(kept)[np.unique(kept)].min()) if len(kept) else None
+    share = float(suppressed.sum() / rows)
     if k is not None and k < policy.k:
         raise ValidationFailed(
             f"privacy gate: a class of {k} records is below k={policy.k}", dataset=ctx.spec.name
@@ -236,6 +292,26 @@ def _privacy_gate(ctx: RunContext, table: Any) -> dict[str, Any]:
             dataset=ctx.spec.name,
         )
     return {"k_checked": k, "suppressed_records": int(suppressed.sum())}
+
+
+def _pii_scan(path: Path, batch_rows: int) -> list[Any]:
+    """PII findings in every cell, column name and schema metadata of a Parquet file, read
+    a record batch at a time; rows are those of the whole file (0-based)."""
+    from pipelines.pii.scan import scan_table
+
+    findings: list[Any] = []
+    for start, batch in read_batches(path, None, batch_rows):
+        for finding in scan_table(batch, source=path.name):
+            if finding.row is None:  # the schema: the same in every batch, report it once
+                if start == 0:
+                    findings.append(finding)
+            else:
+                findings.append(
+                    finding.located(
+                        source=finding.source, where=finding.where, row=start + finding.row
+                    )
+                )
+    return findings
 
 
 def _pii_gate(ctx: RunContext, findings: list[Any], what: str) -> dict[str, Any]:
@@ -274,26 +350,25 @@ def _pii_gate(ctx: RunContext, findings: list[Any], what: str) -> dict[str, Any]
 
 
 def validate_release(ctx: RunContext) -> dict[str, Any]:
-    from pipelines.validate import validate_table
+    from pipelines.validate import validate_parquet
 
-    table = pq.read_table(ctx.candidate_path)
-    summary = validate_table(
-        table,
+    summary = validate_parquet(
+        ctx.candidate_path,
         ctx.spec.release_suite,
         spec=ctx.spec,
         expectations_dir=ctx.settings.expectations_dir,
         report_path=ctx.work_dir / "release_validation_full.json",
         tier=ctx.tier,
+        batch_rows=ctx.settings.batch_rows,
     )
     if not summary.success:
         ctx.record("validate_release", summary.to_dict())
         raise ValidationFailed(
             f"release validation failed: {summary.failure_line()}", dataset=ctx.spec.name
         )
-    gate = _privacy_gate(ctx, table)
-    from pipelines.pii.scan import scan_table
-
-    pii = _pii_gate(ctx, scan_table(table, source=ctx.candidate_path.name), "release candidate")
+    gate = _privacy_gate(ctx, ctx.candidate_path)
+    findings = _pii_scan(ctx.candidate_path, ctx.settings.batch_rows)
+    pii = _pii_gate(ctx, findings, "release candidate")
     # The publish step copies this file byte for byte; its hash lets the snapshot scan skip it.
     pii["scanned_sha256"] = sha256_file(ctx.candidate_path)
     return ctx.record(

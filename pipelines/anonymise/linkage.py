@@ -12,14 +12,14 @@ The result holds shares and counts only, never a value.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
 from pipelines.anonymise.generalise import SUPPRESSED, generalise
-from pipelines.anonymise.kanon.grouping import group_columns
+from pipelines.anonymise.kanon.grouping import fits, group_columns, pack
 from pipelines.errors import SamverkanError
 from pipelines.specs.model import DatasetSpec
 
@@ -57,15 +57,36 @@ def release_level(raw: pa.Table, release: pa.Table, spec: DatasetSpec, name: str
     )
 
 
-def _class_ids(columns: list[pa.Array]) -> np.ndarray:
-    """One dense id per distinct combination of the columns (missing is a value)."""
-    codes, cards = [], []
-    for column in columns:
-        encoded = pc.dictionary_encode(column, null_encoding="encode")
-        codes.append(encoded.indices.to_numpy(zero_copy_only=False).astype(np.int64))
-        cards.append(len(encoded.dictionary))
-    ids, _ = group_columns(codes, cards)
-    return ids
+def _unified_codes(attacker: pa.Array, published: pa.Array) -> tuple[np.ndarray, np.ndarray, int]:
+    """Codes of both sides in one code space (missing is a value), and its size."""
+    a = pc.dictionary_encode(attacker, null_encoding="encode")
+    p = pc.dictionary_encode(published, null_encoding="encode")
+    both = pc.dictionary_encode(
+        pa.concat_arrays([a.dictionary, p.dictionary]), null_encoding="encode"
+    )
+    index = both.indices.to_numpy(zero_copy_only=False).astype(np.int64)
+    split = len(a.dictionary)
+    codes_a = index[:split][a.indices.to_numpy(zero_copy_only=False)]
+    codes_p = index[split:][p.indices.to_numpy(zero_copy_only=False)]
+    return codes_a, codes_p, len(both.dictionary)
+
+
+def _class_keys(
+    attacker: list[pa.Array], published: list[pa.Array]
+) -> tuple[np.ndarray, np.ndarray]:
+    """Class keys of the attacker's and the release's records, comparable across both."""
+    codes_a, codes_p, cards = [], [], []
+    for left, right in zip(attacker, published, strict=True):
+        a, p, n = _unified_codes(left, right)
+        codes_a.append(a)
+        codes_p.append(p)
+        cards.append(n)
+    if fits(cards):
+        return pack(codes_a, cards)[0], pack(codes_p, cards)[0]
+    records = len(codes_a[0])
+    combined = [np.concatenate([a, p]) for a, p in zip(codes_a, codes_p, strict=True)]
+    ids, _ = group_columns(combined, cards)
+    return ids[:records], ids[records:]
 
 
 def linkage_drill(
@@ -81,14 +102,29 @@ def linkage_drill(
     ``transformation``); without it the levels are read off the release.
     """
     names = list(spec.anonymisation.public_attributes)
-    records = raw.num_rows
-    if release.num_rows != records:
+    if release.num_rows != raw.num_rows:
         raise SamverkanError(
             "the linkage drill needs the raw extract and the release row for row",
             dataset=spec.name,
         )
     if levels is None:
         levels = {n: release_level(raw, release, spec, n) for n in names}
+    return linkage_drill_columns(
+        lambda n: raw.column(n), lambda n: release.column(n), raw.num_rows, spec, levels=levels
+    )
+
+
+def linkage_drill_columns(
+    raw_column: Callable[[str], pa.Array | pa.ChunkedArray],
+    release_column: Callable[[str], pa.Array | pa.ChunkedArray],
+    records: int,
+    spec: DatasetSpec,
+    *,
+    levels: Mapping[str, int],
+) -> dict[str, object]:
+    """The drill from one column at a time (``raw_column(name)``, ``release_column(name)``,
+    both ``records`` long and row for row), so only the public attributes are in memory."""
+    names = list(spec.anonymisation.public_attributes)
     report: dict[str, object] = {
         "attacker": "knows the public attributes of every person at their original values "
         "and generalises them as the release did",
@@ -99,18 +135,17 @@ def linkage_drill(
     if not names or records == 0:
         return report | {"performed": False}
 
-    combined = [
-        pa.concat_arrays(
-            [
-                _text(generalise(raw.column(n), spec.column(n).hierarchy or [], levels[n])),
-                _text(release.column(n)),
-            ]
+    attacker_columns, published_columns = [], []
+    for n in names:
+        attacker_columns.append(
+            _text(generalise(raw_column(n), spec.column(n).hierarchy or [], levels[n]))
         )
-        for n in names
-    ]
-    ids = _class_ids(combined)
-    attacker, published = ids[:records], ids[records:]
-    candidates = np.bincount(published, minlength=int(ids.max()) + 1)[attacker]
+        published_columns.append(_text(release_column(n)))
+    attacker, published = _class_keys(attacker_columns, published_columns)
+    del attacker_columns, published_columns
+    keys, counts = np.unique(published, return_counts=True)
+    where = np.minimum(np.searchsorted(keys, attacker), len(keys) - 1)
+    candidates = np.where(keys[where] == attacker, counts[where], 0)
     matched = candidates >= 1
     unique = candidates == 1
     own_class = published == attacker  # the person's own release record is a candidate

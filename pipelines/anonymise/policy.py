@@ -13,6 +13,7 @@ is released. The report is value-free and carries the engine's report and a link
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -23,11 +24,15 @@ import pyarrow.compute as pc
 
 from pipelines.anonymise.generalise import generalise
 from pipelines.anonymise.kanon import Hierarchy, PolicyUnattainable, anonymise, privacy_models
+from pipelines.anonymise.kanon.result import AnonymisationResult
 from pipelines.anonymise.kanon.risk import class_risk
-from pipelines.anonymise.linkage import linkage_drill
+from pipelines.anonymise.linkage import linkage_drill_columns
 from pipelines.anonymise.pseudonym import PseudonymKey, pseudonymise_array, pseudonymise_value
 from pipelines.errors import SamverkanError, SpecError, ValidationFailed
 from pipelines.specs.model import Column, DatasetSpec, Tier
+
+#: Reads one raw column by name (all records), e.g. ``table.column`` or a Parquet reader.
+RawColumn = Callable[[str], pa.Array | pa.ChunkedArray]
 
 #: Distinct values on which a ladder is checked to be a tree (a banded domain is smaller).
 TREE_CHECK = 100_000
@@ -62,6 +67,14 @@ def qi_hierarchy(values: pa.Array | pa.ChunkedArray, column: Column) -> tuple[pa
     the lowest level to all of them, the higher levels to one value per lowest-level
     label, after checking on up to ``TREE_CHECK`` values that the ladder is a tree.
     """
+    encoded, hierarchy = qi_encoded(values, column)
+    return encoded.dictionary_decode(), hierarchy
+
+
+def qi_encoded(
+    values: pa.Array | pa.ChunkedArray, column: Column
+) -> tuple[pa.DictionaryArray, Hierarchy]:
+    """Like ``qi_hierarchy``, the lowest level as a dictionary array (an int32 per record)."""
     assert column.hierarchy is not None
     ladder = column.hierarchy
     low, high = column.level_range
@@ -70,8 +83,10 @@ def qi_hierarchy(values: pa.Array | pa.ChunkedArray, column: Column) -> tuple[pa
     encoded = pc.dictionary_encode(values)
     distinct = encoded.dictionary
     labels = generalise(distinct, ladder, low)
-    text = pc.take(labels, encoded.indices)
     label_codes = pc.dictionary_encode(labels)
+    text = pa.DictionaryArray.from_arrays(
+        pc.take(label_codes.indices, encoded.indices), label_codes.dictionary
+    )
     first = _first_of_each(label_codes.indices.to_numpy(zero_copy_only=False))
     representatives = distinct.take(pa.array(first))
     rows = [label_codes.dictionary.to_pylist()]
@@ -175,19 +190,29 @@ def _unattainable(spec: DatasetSpec, records: int) -> ValidationFailed:
 
 
 def _run_engine(
-    released: pa.Table, spec: DatasetSpec, qis: list[Column], sensitive: list[str]
-) -> tuple[pa.Table, dict[str, Any]]:
-    """Generalise and suppress with the engine; the report uses spec levels."""
+    raw_column: RawColumn, spec: DatasetSpec, qis: list[Column], sensitive: list[str]
+) -> tuple[AnonymisationResult, dict[str, Any]]:
+    """Search the transformation with the engine; the report uses spec levels.
+
+    The engine gets only the quasi-identifiers (at their lowest level, dictionary-encoded)
+    and the sensitive attributes l and t guard, read one column at a time; it keeps what
+    the release needs to be written later a batch at a time (``result.labels``).
+    """
     policy = spec.anonymisation
     hierarchies: dict[str, Hierarchy] = {}
+    columns: dict[str, pa.Array] = {}
     for column in qis:
         try:
-            text, hierarchies[column.name] = qi_hierarchy(released.column(column.name), column)
+            columns[column.name], hierarchies[column.name] = qi_encoded(
+                raw_column(column.name), column
+            )
         except SamverkanError as exc:
             raise SpecError(exc.problem, dataset=spec.name, column=column.name) from None
-        index = released.schema.get_field_index(column.name)
-        released = released.set_column(index, column.name, text)
     guarded = sensitive if (policy.l_diversity or policy.t) else []
+    for name in guarded:
+        columns[name] = raw_column(name)
+    table = pa.table(columns)
+    del columns
     models = (
         privacy_models(
             k=None,
@@ -202,24 +227,26 @@ def _run_engine(
     )
     try:
         result = anonymise(
-            released,
+            table,
             hierarchies,
             k=policy.k,
             models=models,
             sensitive=guarded,
             suppression_limit=policy.suppression_limit,
             metric=policy.metric,
+            recode_table=False,
         )
     except PolicyUnattainable:
-        raise _unattainable(spec, released.num_rows) from None
+        raise _unattainable(spec, table.num_rows) from None
     except SamverkanError as exc:
         raise ValidationFailed(
             f"anonymisation failed: {exc.problem}", dataset=spec.name, column=exc.location.column
         ) from None
+    result.table = table.schema.empty_table()  # the records are not needed any more
     engine = _plain(result.report())
     levels = {c.name: c.level_range[0] + result.transformation[c.name] for c in qis}
     engine["transformation"] = levels
-    return result.table, engine
+    return result, engine
 
 
 def _no_qi_report(records: int, k: int) -> dict[str, Any]:
@@ -235,25 +262,76 @@ def _no_qi_report(records: int, k: int) -> dict[str, Any]:
     }
 
 
-def apply_policy(
-    table: pa.Table, spec: DatasetSpec, *, tier: Tier = "open", key: PseudonymKey | None = None
-) -> PolicyResult:
-    started = time.perf_counter()
+def policy_input_columns(spec: DatasetSpec, tier: Tier) -> list[str]:
+    """The raw columns ``plan_policy`` reads: released quasi-identifiers, the sensitive
+    attributes l and t guard, and the public attributes of the linkage drill."""
+    kept = release_columns(spec, tier)
+    names = [c.name for c in kept if c.role == "quasi_identifier"]
+    if spec.anonymisation.l_diversity or spec.anonymisation.t:
+        names += [c.name for c in kept if c.role == "sensitive"]
+    names += spec.anonymisation.public_attributes
+    return list(dict.fromkeys(names))
+
+
+@dataclass
+class PolicyPlan:
+    """The outcome of the policy's first pass: the transformation, which records are
+    suppressed, and the (value-free) report. ``release_batch`` then writes any range of
+    records, so the release can be produced one record batch at a time."""
+
+    spec: DatasetSpec
+    tier: Tier
+    key: PseudonymKey | None
+    kept: list[Column]
+    records: int
+    report: dict[str, Any]
+    engine: AnonymisationResult | None
+
+    @property
+    def batch_columns(self) -> list[str]:
+        """The raw columns ``release_batch`` reads (quasi-identifiers come from the plan)."""
+        return [c.name for c in self.kept if c.role != "quasi_identifier"]
+
+    def qi_labels(self, name: str, start: int = 0, stop: int | None = None) -> pa.Array:
+        """Released values of quasi-identifier ``name`` for records ``start:stop``."""
+        if self.engine is None:  # no records: still a text column, as a release would have
+            return pa.array([], pa.string())
+        return self.engine.labels(name, start, self.records if stop is None else stop)
+
+    def release_batch(self, batch: pa.Table, start: int) -> pa.Table:
+        """The release of raw records ``start:start + len(batch)`` (``batch`` holds at
+        least ``batch_columns``)."""
+        stop = start + batch.num_rows
+        arrays = [
+            self.qi_labels(c.name, start, stop)
+            if c.role == "quasi_identifier"
+            else _transform_column(batch, c, self.key, self.spec)
+            for c in self.kept
+        ]
+        return pa.table(arrays, names=[c.name for c in self.kept])
+
+
+def plan_policy(
+    raw_column: RawColumn,
+    records: int,
+    spec: DatasetSpec,
+    *,
+    tier: Tier = "open",
+    key: PseudonymKey | None = None,
+) -> PolicyPlan:
+    """First pass: the transformation, suppression and report from the columns of
+    ``policy_input_columns`` only (``raw_column(name)`` reads one, ``records`` long)."""
     policy = spec.anonymisation
     kept = release_columns(spec, tier)
-    released = pa.table(
-        [_transform_column(table, c, key, spec) for c in kept], names=[c.name for c in kept]
-    )
+    if key is None and any(c.role == "direct_identifier" for c in kept):
+        raise SpecError("project-tier release needs a pseudonym key", dataset=spec.name)
     qis = [c for c in kept if c.role == "quasi_identifier"]
     sensitive = [c.name for c in kept if c.role == "sensitive"]
-    records = released.num_rows
 
+    result: AnonymisationResult | None = None
     if qis and records:
-        released, engine = _run_engine(released, spec, qis, sensitive)
+        result, engine = _run_engine(raw_column, spec, qis, sensitive)
     else:
-        for column in qis:  # empty input: still text columns, as a release would have
-            index = released.schema.get_field_index(column.name)
-            released = released.set_column(index, column.name, pa.array([], pa.string()))
         engine = _no_qi_report(records, policy.k)
     levels: dict[str, int] = engine["transformation"]
     suppressed = int(engine["suppressed_records"])
@@ -295,7 +373,22 @@ def apply_policy(
         report["t_achieved"] = next(iter(t_values.values()))
     # The engine's own report, less what the top level already carries.
     report["engine"] = {n: v for n, v in engine.items() if n not in ("information_loss", "risk")}
+    plan = PolicyPlan(
+        spec=spec, tier=tier, key=key, kept=kept, records=records, report=report, engine=result
+    )
     if policy.public_attributes and records:
-        report["linkage_drill"] = linkage_drill(table, released, spec, levels=levels)
-    report["runtime_s"] = time.perf_counter() - started
-    return PolicyResult(table=released, report=report)
+        report["linkage_drill"] = linkage_drill_columns(
+            raw_column, plan.qi_labels, records, spec, levels=levels
+        )
+    return plan
+
+
+def apply_policy(
+    table: pa.Table, spec: DatasetSpec, *, tier: Tier = "open", key: PseudonymKey | None = None
+) -> PolicyResult:
+    """The policy on a table in memory: ``plan_policy`` and one ``release_batch``."""
+    started = time.perf_counter()
+    plan = plan_policy(table.column, table.num_rows, spec, tier=tier, key=key)
+    released = plan.release_batch(table, 0)
+    plan.report["runtime_s"] = time.perf_counter() - started
+    return PolicyResult(table=released, report=plan.report)

@@ -2,18 +2,20 @@
 
 Rows are compared as whole records over the columns both versions share (a multiset
 difference, so duplicates count), computed by DuckDB straight from the two versions'
-release Parquet files. Only counts are recorded, never a value.
+release Parquet files within a fixed memory limit. Only counts are recorded, never a value.
 """
 
 from __future__ import annotations
 
 import json
+import tempfile
 from pathlib import Path
 from typing import Any
 
 import duckdb
 import pyarrow.parquet as pq
 
+from pipelines.metadata.stats import DUCKDB_MEMORY
 from pipelines.publish.store import SnapshotRef
 
 CHANGELOG_FORMAT = "samverkan-changelog/1"
@@ -41,7 +43,13 @@ def _row_differences(new: list[Path], old: list[Path], columns: list[str]) -> tu
             sum(pq.read_metadata(p).num_rows for p in old),
         )
     cols = ", ".join(f"CAST({_quote(c)} AS VARCHAR)" for c in columns)
-    with duckdb.connect() as con:
+    with (
+        tempfile.TemporaryDirectory(prefix="samverkan-changelog-") as spill,
+        duckdb.connect() as con,
+    ):
+        # bounded memory whatever the size of the release: DuckDB spills beyond it
+        con.execute(f"SET memory_limit = '{DUCKDB_MEMORY}'")
+        con.execute(f"SET temp_directory = '{spill}'")
         new_sql = f"SELECT {cols} FROM read_parquet({_files_sql(new)})"
         old_sql = f"SELECT {cols} FROM read_parquet({_files_sql(old)})"
         added = con.execute(f"SELECT count(*) FROM ({new_sql} EXCEPT ALL {old_sql})").fetchone()

@@ -14,7 +14,7 @@ from typing import Any
 
 import pyarrow.parquet as pq
 
-from pipelines.metadata.stats import column_stats, read_column
+from pipelines.metadata.stats import file_column_stats
 from pipelines.specs.model import Column, DatasetSpec
 
 CODEBOOK_FORMAT = "samverkan-codebook/1"
@@ -152,9 +152,8 @@ def _columns(
                 if col
                 else {"sv": "", "en": ""},
                 "generalisation": generalisation(col, policy),
-                "statistics": column_stats(
-                    read_column(files, field.name),
-                    counts_allowed=col is None or _counts_allowed(col),
+                "statistics": file_column_stats(
+                    files, field.name, counts_allowed=col is None or _counts_allowed(col)
                 ),
             }
         )

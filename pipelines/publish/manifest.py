@@ -25,7 +25,10 @@ def code_version() -> str:
     try:
         sha = subprocess.run(
             ["git", "-C", str(REPO_ROOT), "rev-parse", "--short=12", "HEAD"],
-            capture_output=True, text=True, timeout=5, check=True,
+            capture_output=True,
+            text=True,
+            timeout=5,
+            check=True,
         ).stdout.strip()
     except (OSError, subprocess.SubprocessError):
         sha = ""
@@ -36,13 +39,15 @@ def schema_entries(spec: DatasetSpec, schema: pa.Schema) -> list[dict[str, Any]]
     entries = []
     for field in schema:
         col = spec.column(field.name)
-        entries.append({
-            "name": field.name,
-            "type": str(field.type),
-            "role": col.role,
-            "unit": col.unit,
-            "description": {"sv": col.description.sv, "en": col.description.en},
-        })
+        entries.append(
+            {
+                "name": field.name,
+                "type": str(field.type),
+                "role": col.role,
+                "unit": col.unit,
+                "description": {"sv": col.description.sv, "en": col.description.en},
+            }
+        )
     return entries
 
 

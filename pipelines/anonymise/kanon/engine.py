@@ -132,6 +132,7 @@ def anonymise(
     population: pa.Table | pd.DataFrame | None = None,
     exhaustive: bool = False,
     source: str | None = None,
+    recode_table: bool = True,
 ) -> AnonymisationResult:
     """Find and apply the transformation of least information loss that satisfies all models.
 
@@ -140,7 +141,9 @@ def anonymise(
     them with :func:`privacy_models`); ``sensitive`` names the sensitive attributes to
     carry (models' attributes are added). ``suppression_limit`` is the share of records
     that may be suppressed (ARX: floor(limit * records)). ``population`` (same QI columns)
-    makes journalist and marketer risk use population class sizes.
+    makes journalist and marketer risk use population class sizes. ``recode_table=False``
+    leaves ``result.table`` as the input and keeps what ``result.labels`` needs to write
+    the release a range of records at a time (for inputs larger than memory).
     Raises :class:`PolicyUnattainable` when no transformation qualifies.
     """
     started = time.perf_counter()
@@ -166,7 +169,7 @@ def anonymise(
             file=source,
         )
     searched = time.perf_counter()
-    release = recode(table, freq, best)
+    release = recode(table, freq, best) if recode_table else table
 
     losses: dict[str, float] = {}
     for m in report_metrics():
@@ -218,4 +221,6 @@ def anonymise(
             if best.suppressed
             else np.zeros(freq.n_records, dtype=bool)
         ),
+        frequency=None if recode_table else freq,
+        evaluation=None if recode_table else best,
     )

@@ -123,11 +123,35 @@ def _encode(array: pa.Array) -> tuple[np.ndarray, pa.Array]:
     return indices.astype(np.int64, copy=False), encoded.dictionary
 
 
+def _text_dictionary(column: pa.ChunkedArray | pa.Array) -> tuple[np.ndarray, pa.Array] | None:
+    """(index per record, -1 for missing; dictionary) of a text dictionary column whose
+    dictionary holds no missing value; None for any other column."""
+    array = column.combine_chunks() if isinstance(column, pa.ChunkedArray) else column
+    if not pa.types.is_dictionary(array.type):
+        return None
+    value_type = array.type.value_type
+    if not (pa.types.is_string(value_type) or pa.types.is_large_string(value_type)):
+        return None
+    if array.dictionary.null_count:
+        return None
+    indices = pc.fill_null(array.indices, -1).to_numpy(zero_copy_only=False)
+    return indices.astype(np.int64, copy=False), array.dictionary
+
+
 def _qi_rows(
     table: pa.Table, name: str, hierarchy: Hierarchy, source: str | None
 ) -> tuple[np.ndarray, Hierarchy]:
-    """Hierarchy row of every record of column ``name`` (extends the hierarchy if needed)."""
-    indices, dictionary = _encode(_as_text(table.column(name)))
+    """Hierarchy row of every record of column ``name`` (extends the hierarchy if needed).
+
+    A dictionary column of text (e.g. a quasi-identifier at its lowest level, encoded) is
+    used as it is, without decoding a string per record.
+    """
+    column = table.column(name)
+    encoded = _text_dictionary(column)
+    if encoded is not None:
+        indices, dictionary = encoded
+    else:
+        indices, dictionary = _encode(_as_text(column))
     rows_of_dict = hierarchy.lookup(np.asarray(dictionary.to_pylist(), dtype=object))
     unknown = rows_of_dict < 0
     if unknown.any():
@@ -142,6 +166,8 @@ def _qi_rows(
     if missing.any() and hierarchy.missing_row < 0:
         hierarchy = hierarchy.with_missing_row()
     lookup = np.append(rows_of_dict, hierarchy.missing_row)
+    if hierarchy.size < 2**31:  # half the memory per record
+        lookup = lookup.astype(np.int32)
     return lookup[indices], hierarchy
 
 

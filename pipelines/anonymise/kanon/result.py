@@ -8,6 +8,7 @@ them in one dataclass with one ``report()`` keeps the manifest and REPORT.json a
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pyarrow as pa
@@ -30,6 +31,18 @@ class AnonymisationResult:
     details: dict[str, object] = field(default_factory=dict)
     #: Per record of ``table``: was it suppressed (QIs set to ``*``)?
     suppressed_rows: np.ndarray | None = field(default=None, repr=False)
+    #: Kept when the engine was asked not to recode the table (see ``labels``).
+    frequency: Any = field(default=None, repr=False)
+    evaluation: Any = field(default=None, repr=False)
+
+    def labels(self, name: str, start: int = 0, stop: int | None = None) -> pa.Array:
+        """Released values of quasi-identifier ``name`` for records ``start:stop``."""
+        from pipelines.anonymise.kanon.recode import recode_labels
+
+        if self.frequency is None or self.evaluation is None:
+            return self.table.column(name).slice(start, None if stop is None else stop - start)
+        dim = self.frequency.names.index(name)
+        return recode_labels(self.frequency, self.evaluation, dim, start, stop)
 
     def report(self) -> dict[str, object]:
         """JSON-serialisable report (never holds a data value)."""
