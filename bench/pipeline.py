@@ -15,6 +15,7 @@ start, in both children alike. Prints a table; writes one JSON file per size.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import platform
@@ -23,6 +24,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -155,6 +157,38 @@ def _child_baseline(data_dir: Path, dataset: str, out: Path) -> dict[str, Any]:
     return {"seconds": time.perf_counter() - t0, "cpu": time.process_time() - c0, "rows": rows}
 
 
+class _TreeSampler(threading.Thread):
+    """Samples the summed RSS of a process and all its descendants every 0.2 s."""
+
+    def __init__(self, pid: int) -> None:
+        super().__init__(daemon=True)
+        self.pid = pid
+        self.peak = 0
+        self._done = threading.Event()
+
+    def run(self) -> None:
+        import psutil
+
+        try:
+            root = psutil.Process(self.pid)
+        except psutil.Error:
+            return
+        while not self._done.wait(0.2):
+            try:
+                procs = [root, *root.children(recursive=True)]
+                total = 0
+                for proc in procs:
+                    with contextlib.suppress(psutil.Error):
+                        total += proc.memory_info().rss
+            except psutil.Error:
+                return
+            self.peak = max(self.peak, total)
+
+    def stop(self) -> None:
+        self._done.set()
+        self.join(timeout=2)
+
+
 def _run_child(args: list[str], env: dict[str, str]) -> tuple[dict[str, Any], float]:
     """Run this script as a child; return its JSON answer and its peak RSS in MiB.
 
@@ -171,8 +205,11 @@ def _run_child(args: list[str], env: dict[str, str]) -> tuple[dict[str, Any], fl
             text=True,
         )
         assert proc.stdout is not None
+        sampler = _TreeSampler(proc.pid)
+        sampler.start()
         out = proc.stdout.read()
         _, status, usage = os.wait4(proc.pid, 0)
+        sampler.stop()
         proc.returncode = os.waitstatus_to_exitcode(status)
         if proc.returncode != 0:
             err.seek(0)
@@ -180,6 +217,8 @@ def _run_child(args: list[str], env: dict[str, str]) -> tuple[dict[str, Any], fl
             raise SystemExit(f"child {args[0]} failed with exit code {proc.returncode}")
     answer = json.loads(out.strip().splitlines()[-1])
     answer["ru_maxrss_mib"] = round(usage.ru_maxrss / 1024, 1)  # KiB on Linux
+    # the child and the worker processes it started (PII detection), summed while running
+    answer["tree_peak_rss_mib"] = round(sampler.peak / 2**20, 1)
     hwm = answer.pop("vmhwm_kib", None)
     return answer, (hwm / 1024 if hwm else usage.ru_maxrss / 1024)
 
@@ -285,6 +324,7 @@ def bench_size(
             "ratio": round(pipeline_s / baseline_s, 2) if baseline_s else None,
             "peak_rss_mib": round(max(run["peak_rss_mib"] for run in runs), 1),
             "peak_rss_mib_median": round(statistics.median(r["peak_rss_mib"] for r in runs), 1),
+            "peak_rss_with_workers_mib": round(max(r["tree_peak_rss_mib"] for r in runs), 1),
             "baseline_peak_rss_mib": round(max(b["peak_rss_mib"] for b in baselines), 1),
             "stage_cpu_s": stage_cpu,
             "pipeline_cpu_s": _median([sum(run["cpu"].values()) for run in runs]),
@@ -314,6 +354,7 @@ def print_table(results: list[dict[str, Any]]) -> None:
         "baseline_s",
         "ratio",
         "peak_rss_mib",
+        "with_workers_mib",
         "cpu_s",
         "rows/s",
     ]
@@ -327,6 +368,7 @@ def print_table(results: list[dict[str, Any]]) -> None:
                 f"{r['baseline_s']:.2f}",
                 f"{r['ratio']:.2f}",
                 f"{r['peak_rss_mib']:.0f}",
+                f"{r.get('peak_rss_with_workers_mib', 0):.0f}",
                 f"{r['pipeline_cpu_s']:.1f}",
                 f"{r['rows_per_s']:,}",
             ]

@@ -22,11 +22,17 @@ from collections import deque
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
 from pipelines.pii.detectors import CHUNK_CHARS, chunks, detect, detect_joined
 from pipelines.pii.detectors._text import SEPARATOR
 from pipelines.pii.findings import Finding, Kind
 
 WORKERS_ENV = "SAMVERKAN_PII_WORKERS"
+#: Characters of an Arrow string array turned into Python strings at a time (``slices``).
+SLICE_CHARS = 16 * CHUNK_CHARS
 
 
 def default_workers() -> int:
@@ -38,6 +44,21 @@ def default_workers() -> int:
         except ValueError:
             raise ValueError(f"{WORKERS_ENV} must be a whole number, not {value!r}") from None
     return os.cpu_count() or 1
+
+
+def slices(arr: pa.Array, size: int = SLICE_CHARS) -> Iterator[pa.Array]:
+    """Consecutive zero-copy slices of a string array holding about ``size`` characters
+    (bytes, in fact) each: what callers turn into Python strings one at a time."""
+    if len(arr) == 0:
+        return
+    lengths = pc.fill_null(pc.binary_length(arr), 0).to_numpy(zero_copy_only=False)
+    ends = np.cumsum(lengths.astype(np.int64) + 1)
+    cuts = np.searchsorted(ends, np.arange(size, int(ends[-1]), size), side="right")
+    start = 0
+    for cut in [*dict.fromkeys(int(c) for c in cuts), len(arr)]:
+        if cut > start:
+            yield arr.slice(start, cut - start)
+            start = cut
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,48 +120,76 @@ def _chunk(first: int, last: int, texts: list[str], found: list[Finding]) -> Chu
     return Chunk(first, last, joined, starts, found)
 
 
+class Workers:
+    """Up to ``count`` worker processes, started when first needed and kept for the life of
+    the ``with`` block, so a column scanned slice by slice starts them once."""
+
+    def __init__(self, count: int | None = None) -> None:
+        self.count = default_workers() if count is None else max(1, count)
+        self._started: list[_Worker] = []
+
+    def __enter__(self) -> Workers:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def take(self, n: int) -> list[_Worker]:
+        """``min(n, count)`` running workers."""
+        while len(self._started) < min(n, self.count):
+            self._started.append(_Worker())
+        return self._started[: min(n, self.count)]
+
+    def close(self) -> None:
+        for worker in self._started:
+            worker.close()
+        self._started = []
+
+
 def joined_findings(
     texts: Sequence[str],
     *,
     kinds: Iterable[Kind] | None = None,
-    workers: int | None = None,
+    workers: int | Workers | None = None,
     size: int = CHUNK_CHARS,
 ) -> Iterator[Chunk]:
-    """Each chunk of ``texts`` with its findings, in order. No text may hold ``SEPARATOR``
-    (the callers scan such rare texts one by one)."""
+    """Each chunk of ``texts`` with its findings, in order. ``workers``: a number of
+    processes, or running ``Workers`` to reuse. No text may hold ``SEPARATOR`` (the callers
+    scan such rare texts one by one)."""
     wanted = None if kinds is None else frozenset(kinds)
     ranges = list(chunks(texts, size))
-    workers = default_workers() if workers is None else max(1, workers)
-    if workers == 1 or len(ranges) < 2:
+    if not isinstance(workers, Workers):
+        if len(ranges) < 2 or (workers is not None and workers <= 1):
+            workers = Workers(1)
+        else:
+            with Workers(workers) as own:
+                yield from joined_findings(texts, kinds=kinds, workers=own, size=size)
+            return
+    if workers.count == 1 or not ranges:
         for first, last in ranges:
             joined, starts, found = detect_joined(list(texts[first:last]), kinds=wanted)
             yield Chunk(first, last, joined, starts, found)
         return
-    pool = [_Worker() for _ in range(min(workers, len(ranges)))]
-    try:
-        pending: deque[tuple[int, int, _Worker]] = deque()
-        todo = iter(ranges)
-        for worker, (first, last) in zip(pool, todo, strict=False):
-            worker.send(list(texts[first:last]), wanted)
-            pending.append((first, last, worker))
-        while pending:
-            first, last, worker = pending.popleft()
-            found = worker.receive()
-            nxt = next(todo, None)
-            if nxt is not None:
-                worker.send(list(texts[nxt[0] : nxt[1]]), wanted)
-                pending.append((nxt[0], nxt[1], worker))
-            yield _chunk(first, last, list(texts[first:last]), found)
-    finally:
-        for worker in pool:
-            worker.close()
+    pending: deque[tuple[int, int, _Worker]] = deque()
+    todo = iter(ranges)
+    for worker, (first, last) in zip(workers.take(len(ranges)), todo, strict=False):
+        worker.send(list(texts[first:last]), wanted)
+        pending.append((first, last, worker))
+    while pending:
+        first, last, worker = pending.popleft()
+        found = worker.receive()
+        nxt = next(todo, None)
+        if nxt is not None:
+            worker.send(list(texts[nxt[0] : nxt[1]]), wanted)
+            pending.append((nxt[0], nxt[1], worker))
+        yield _chunk(first, last, list(texts[first:last]), found)
 
 
 def detect_many(
     texts: Sequence[str],
     *,
     kinds: Iterable[Kind] | None = None,
-    workers: int | None = None,
+    workers: int | Workers | None = None,
     chunk_chars: int = CHUNK_CHARS,
 ) -> list[list[Finding]]:
     """``[detect(text) for text in texts]``, computed on joined chunks."""

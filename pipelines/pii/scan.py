@@ -27,7 +27,7 @@ import pyarrow.parquet as pq
 
 from pipelines.pii.detectors import NUMERIC_KINDS, detect
 from pipelines.pii.findings import Finding
-from pipelines.pii.parallel import detect_many
+from pipelines.pii.parallel import Workers, detect_many, slices
 
 PARQUET_SUFFIXES = {".parquet", ".pq", ".parq"}
 CSV_SUFFIXES = {".csv", ".tsv"}
@@ -140,14 +140,24 @@ def _string_findings(arr: pa.Array, source: str, where: str, offset: int) -> lis
     if not (pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type)):
         arr = arr.cast(pa.large_string())
     encoded = pc.dictionary_encode(arr)
-    per_value = detect_many(encoded.dictionary.to_pylist())
-    hit = np.array([bool(f) for f in per_value] + [False])
-    if not hit.any():
+    distinct = len(encoded.dictionary)
+    found: dict[int, list[Finding]] = {}  # only the distinct values with findings
+    first = 0
+    with Workers() as pool:
+        for part in slices(encoded.dictionary):
+            per_value = detect_many(part.to_pylist(), workers=pool)
+            for i, value_findings in enumerate(per_value, start=first):
+                if value_findings:
+                    found[i] = value_findings
+            first += len(part)
+    if not found:
         return []
-    indices = encoded.indices.fill_null(len(per_value)).to_numpy(zero_copy_only=False)
+    hit = np.zeros(distinct + 1, dtype=bool)
+    hit[list(found)] = True
+    indices = encoded.indices.fill_null(distinct).to_numpy(zero_copy_only=False)
     out: list[Finding] = []
     for row in np.flatnonzero(hit[indices]):
-        out.extend(_located(per_value[indices[row]], source, where, offset + int(row)))
+        out.extend(_located(found[int(indices[row])], source, where, offset + int(row)))
     return out
 
 

@@ -19,7 +19,7 @@ from pipelines.pii.detectors import CHUNK_CHARS, detect
 from pipelines.pii.detectors._idnumber import canonical_id_number
 from pipelines.pii.detectors._text import SEPARATOR
 from pipelines.pii.findings import Finding, Kind
-from pipelines.pii.parallel import joined_findings
+from pipelines.pii.parallel import Workers, joined_findings, slices
 
 Pseudonymiser = Callable[[str], str]
 _PERSON_NUMBERS = frozenset({Kind.PERSONNUMMER, Kind.SAMORDNINGSNUMMER})
@@ -58,7 +58,7 @@ def scrub_many(
     texts: Sequence[str],
     *,
     pseudonymise_personnummer: Pseudonymiser | None = None,
-    workers: int | None = None,
+    workers: int | Workers | None = None,
     chunk_chars: int = CHUNK_CHARS,
 ) -> list[str]:
     """``[scrub_text(t) for t in texts]``, computed on joined chunks on every core
@@ -92,7 +92,9 @@ def scrub_array(
 ) -> pa.Array:
     """A string array of the same type and length with every text scrubbed; nulls stay null.
 
-    Each distinct text is scrubbed once (dictionary encoding), so repeated texts cost nothing.
+    Each distinct text is scrubbed once (dictionary encoding), so repeated texts cost nothing;
+    the distinct texts become Python strings a slice at a time (``slices``), so memory does
+    not grow with the column.
     """
     if isinstance(arr, pa.ChunkedArray):
         arr = arr.combine_chunks() if arr.num_chunks else pa.array([], type=arr.type)
@@ -104,10 +106,18 @@ def scrub_array(
             raise TypeError(f"scrub_array needs a string array, not {out_type}")
         arr = arr.cast(pa.large_string())
     encoded = pc.dictionary_encode(arr)
-    values = encoded.dictionary.to_pylist()
-    scrubbed = scrub_many(
-        values, pseudonymise_personnummer=pseudonymise_personnummer, workers=workers
-    )
-    dictionary = pa.array(scrubbed, type=arr.type)
+    with Workers(workers) as pool:
+        pieces = [
+            pa.array(
+                scrub_many(
+                    part.to_pylist(),
+                    pseudonymise_personnummer=pseudonymise_personnummer,
+                    workers=pool,
+                ),
+                type=arr.type,
+            )
+            for part in slices(encoded.dictionary)
+        ]
+    dictionary = pa.concat_arrays(pieces) if pieces else pa.array([], type=arr.type)
     result = dictionary.take(encoded.indices)
     return result.cast(out_type) if result.type != out_type else result
