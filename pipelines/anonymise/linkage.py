@@ -57,6 +57,17 @@ def release_level(raw: pa.Table, release: pa.Table, spec: DatasetSpec, name: str
     )
 
 
+def _generalise_distinct(
+    column: pa.Array | pa.ChunkedArray, ladder: list[object], level: int
+) -> pa.Array:
+    """``generalise`` applied to the distinct values only, then spread over the rows."""
+    if isinstance(column, pa.ChunkedArray):
+        column = column.combine_chunks()
+    encoded = pc.dictionary_encode(column)
+    labels = generalise(encoded.dictionary, ladder, level)
+    return pc.take(labels, encoded.indices)
+
+
 def _unified_codes(attacker: pa.Array, published: pa.Array) -> tuple[np.ndarray, np.ndarray, int]:
     """Codes of both sides in one code space (missing is a value), and its size."""
     a = pc.dictionary_encode(attacker, null_encoding="encode")
@@ -75,12 +86,18 @@ def _class_keys(
     attacker: list[pa.Array], published: list[pa.Array]
 ) -> tuple[np.ndarray, np.ndarray]:
     """Class keys of the attacker's and the release's records, comparable across both."""
-    codes_a, codes_p, cards = [], [], []
-    for left, right in zip(attacker, published, strict=True):
-        a, p, n = _unified_codes(left, right)
-        codes_a.append(a)
-        codes_p.append(p)
-        cards.append(n)
+    return _keys_from_codes(
+        [_unified_codes(a, p) for a, p in zip(attacker, published, strict=True)]
+    )
+
+
+def _keys_from_codes(
+    columns: list[tuple[np.ndarray, np.ndarray, int]],
+) -> tuple[np.ndarray, np.ndarray]:
+    """Class keys from each column's ``_unified_codes``."""
+    codes_a = [a for a, _, _ in columns]
+    codes_p = [p for _, p, _ in columns]
+    cards = [n for _, _, n in columns]
     if fits(cards):
         return pack(codes_a, cards)[0], pack(codes_p, cards)[0]
     records = len(codes_a[0])
@@ -135,14 +152,16 @@ def linkage_drill_columns(
     if not names or records == 0:
         return report | {"performed": False}
 
-    attacker_columns, published_columns = [], []
-    for n in names:
-        attacker_columns.append(
-            _text(generalise(raw_column(n), spec.column(n).hierarchy or [], levels[n]))
+    codes = []
+    for n in names:  # one column pair as text at a time; only its codes are kept
+        known = _text(
+            _generalise_distinct(raw_column(n), spec.column(n).hierarchy or [], levels[n])
         )
-        published_columns.append(_text(release_column(n)))
-    attacker, published = _class_keys(attacker_columns, published_columns)
-    del attacker_columns, published_columns
+        a, p, cardinality = _unified_codes(known, _text(release_column(n)))
+        del known
+        codes.append((a.astype(np.int32), p.astype(np.int32), cardinality))
+    attacker, published = _keys_from_codes(codes)
+    del codes
     keys, counts = np.unique(published, return_counts=True)
     where = np.minimum(np.searchsorted(keys, attacker), len(keys) - 1)
     candidates = np.where(keys[where] == attacker, counts[where], 0)

@@ -210,11 +210,12 @@ def _write_report(report_path: Path, result: dict[str, Any]) -> None:
 
 
 class _Runner:
-    """One GX context for all runs of one validation; each frame gets an asset of its own
-    (so no batch or metric of one frame is ever taken for another's)."""
+    """One GX context for all runs of one validation; each frame gets a data source and an
+    asset of its own (so no batch or metric of one frame is ever taken for another's), and
+    the data source is deleted after its run, with the batch its execution engine loaded."""
 
     def __init__(self, asset_name: str) -> None:
-        self.source = _context().data_sources.add_pandas("samverkan")
+        self.context = _context()
         self.asset_name = asset_name
         self.runs = 0
 
@@ -226,14 +227,18 @@ class _Runner:
         from great_expectations.validator.v1_validator import Validator
 
         self.runs += 1
-        name = self.asset_name if self.runs == 1 else f"{self.asset_name}-{self.runs}"
-        asset = self.source.add_dataframe_asset(name)
-        validator = Validator(
-            batch_definition=asset.add_batch_definition_whole_dataframe("whole"),
-            batch_parameters={"dataframe": frame},
-            result_format=RESULT_FORMAT,
-        )
-        return validator.validate_expectation_suite(suite).to_json_dict()
+        source_name = f"samverkan-{self.runs}"
+        source = self.context.data_sources.add_pandas(source_name)
+        try:
+            asset = source.add_dataframe_asset(self.asset_name)
+            validator = Validator(
+                batch_definition=asset.add_batch_definition_whole_dataframe("whole"),
+                batch_parameters={"dataframe": frame},
+                result_format=RESULT_FORMAT,
+            )
+            return validator.validate_expectation_suite(suite).to_json_dict()
+        finally:
+            self.context.data_sources.delete(source_name)
 
 
 def _run(suite: Any, frame: pd.DataFrame, asset_name: str) -> dict[str, Any]:

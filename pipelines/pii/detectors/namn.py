@@ -29,6 +29,7 @@ from dataclasses import dataclass
 from functools import cache
 
 import ahocorasick
+import numpy as np
 
 from pipelines.pii import lexicons
 from pipelines.pii.detectors._text import is_sentence_start, text_bounds, word_set
@@ -122,14 +123,46 @@ def _lower(text: str) -> str:
     return lowered
 
 
-def _scan(text: str) -> tuple[list[_Token], list[tuple[int, int]]]:
-    """Lexicon name tokens, and ``(start, end)`` of cue words, in text order."""
+@cache
+def _letter_table() -> np.ndarray:
+    """For every BMP code point: its lower-case form when that is one letter (else itself)
+    if a letter, a space if not; what ``_lower`` and ``_NON_LETTER`` make of it alone."""
+    table = np.full(0x10000, 0x20, dtype=np.uint16)
+    for code in range(0x10000):
+        if 0xD800 <= code <= 0xDFFF:
+            continue  # surrogates: texts with them take the plain path
+        char = chr(code)
+        low = char.lower()
+        low = low if len(low) == 1 else char
+        if not _NON_LETTER.match(low):
+            table[code] = ord(low)
+    return table
+
+
+_VECTOR_MIN = 4096  # shorter texts: str methods are quicker than numpy's set-up
+
+
+def _letters(text: str) -> str:
+    """``text`` lower-cased with every non-letter a space, the same length as ``text``.
+
+    Long texts (joined chunks) go through a numpy table over UTF-16 code units; texts with
+    characters outside the BMP or a capital sigma (whose lower case depends on the next
+    letter) take the plain path, which gives the same letters.
+    """
+    if len(text) >= _VECTOR_MIN and "\u03a3" not in text:
+        data = text.encode("utf-16-le", "surrogatepass")
+        if len(data) == 2 * len(text):
+            units = np.frombuffer(data, dtype=np.uint16)
+            return _letter_table()[units].tobytes().decode("utf-16-le")
     lowered = _lower(text)
     if _BEYOND_TABLE.search(lowered):
-        letters = _NON_LETTER.sub(" ", lowered)
-    else:
-        letters = lowered.translate(_TO_SPACE)
-    padded = " " + letters + " "
+        return _NON_LETTER.sub(" ", lowered)
+    return lowered.translate(_TO_SPACE)
+
+
+def _scan(text: str) -> tuple[list[_Token], list[tuple[int, int]]]:
+    """Lexicon name tokens, and ``(start, end)`` of cue words, in text order."""
+    padded = " " + _letters(text) + " "
     tokens: dict[int, _Token] = {}
     cues: list[tuple[int, int]] = []
     for end, (length, entry, is_cue) in _automaton().iter(padded):
