@@ -71,6 +71,12 @@ def plot(dataset: str, reader: str, results: list[dict[str, Any]], out: Path) ->
     right.plot(rows, [r["peak_rss_mib"] for r in results], "o-", label="pipeline")
     right.plot(
         rows,
+        [r.get("peak_rss_with_workers_mib", float("nan")) for r in results],
+        "^-",
+        label="pipeline + PII worker processes",
+    )
+    right.plot(
+        rows,
         [r.get("baseline_peak_rss_mib", float("nan")) for r in results],
         "s--",
         label="raw limit",
