@@ -157,6 +157,7 @@ def validate_raw(ctx: RunContext) -> dict[str, Any]:
         report_path=ctx.work_dir / "raw_validation_full.json",
         batch_rows=ctx.settings.batch_rows,
     )
+    _release_memory()
     ctx.record("validate_raw", summary.to_dict())
     if not summary.success:
         where = _quarantine(ctx, summary.failure_line())
@@ -311,6 +312,8 @@ def _pii_scan(path: Path, batch_rows: int) -> list[Any]:
                         source=finding.source, where=finding.where, row=start + finding.row
                     )
                 )
+        del batch
+        _release_memory()
     return findings
 
 
@@ -366,8 +369,11 @@ def validate_release(ctx: RunContext) -> dict[str, Any]:
         raise ValidationFailed(
             f"release validation failed: {summary.failure_line()}", dataset=ctx.spec.name
         )
+    _release_memory()
     gate = _privacy_gate(ctx, ctx.candidate_path)
+    _release_memory()
     findings = _pii_scan(ctx.candidate_path, ctx.settings.batch_rows)
+    _release_memory()
     pii = _pii_gate(ctx, findings, "release candidate")
     # The publish step copies this file byte for byte; its hash lets the snapshot scan skip it.
     pii["scanned_sha256"] = sha256_file(ctx.candidate_path)

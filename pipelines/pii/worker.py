@@ -9,6 +9,7 @@ nothing of the caller (its ``__main__``, its threads) is imported or forked.
 
 from __future__ import annotations
 
+import os
 import pickle
 import sys
 from typing import BinaryIO
@@ -36,5 +37,14 @@ def serve(requests: BinaryIO, answers: BinaryIO) -> None:
         answers.flush()
 
 
+def main() -> None:
+    """Answer on a private copy of standard output; anything else written to standard
+    output (by a library, even from C) goes to standard error instead of the answers."""
+    answers = os.fdopen(os.dup(sys.stdout.fileno()), "wb")
+    sys.stdout.flush()
+    os.dup2(sys.stderr.fileno(), sys.stdout.fileno())
+    serve(sys.stdin.buffer, answers)
+
+
 if __name__ == "__main__":
-    serve(sys.stdin.buffer, sys.stdout.buffer)
+    main()
