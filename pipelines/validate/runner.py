@@ -109,6 +109,9 @@ def _context() -> Any:
     )
     from great_expectations.execution_engine import pandas_execution_engine
 
+    # GX logs at INFO, for each data source added or deleted, that its documentation
+    # registry skips a closure: internal noise in every run's log.
+    logging.getLogger("great_expectations._docs_decorators").setLevel(logging.WARNING)
     # GX fingerprints every frame below this size with a full-frame hash (seconds per
     # million rows of text); nothing here uses the fingerprint, so never compute it.
     pandas_execution_engine.HASH_THRESHOLD = 0
