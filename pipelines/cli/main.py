@@ -46,11 +46,9 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    logging.basicConfig(
-        level=logging.WARNING if args.quiet else logging.INFO,
-        format="%(message)s",
-        stream=sys.stderr,
-    )
+    # Our progress at INFO; other libraries (GX, Airflow, ...) only from WARNING up.
+    logging.basicConfig(level=logging.WARNING, format="%(message)s", stream=sys.stderr)
+    logging.getLogger("pipelines").setLevel(logging.WARNING if args.quiet else logging.INFO)
     try:
         return int(args.handler(args) or 0)
     except SamverkanError as exc:

@@ -35,6 +35,9 @@ if TYPE_CHECKING:
     import pyarrow as pa
 
 log = logging.getLogger(__name__)
+# GX's documentation registry logs at INFO, when GX is imported, every data source method it
+# skips (hundreds of lines): internal noise, kept out of every run's log.
+logging.getLogger("great_expectations._docs_decorators").setLevel(logging.WARNING)
 
 # SUMMARY gives counts and partial_unexpected_index_list (dataframe indexes) per expectation.
 RESULT_FORMAT: dict[str, Any] = {"result_format": "SUMMARY", "partial_unexpected_count": 20}
@@ -109,9 +112,6 @@ def _context() -> Any:
     )
     from great_expectations.execution_engine import pandas_execution_engine
 
-    # GX logs at INFO, for each data source added or deleted, that its documentation
-    # registry skips a closure: internal noise in every run's log.
-    logging.getLogger("great_expectations._docs_decorators").setLevel(logging.WARNING)
     # GX fingerprints every frame below this size with a full-frame hash (seconds per
     # million rows of text); nothing here uses the fingerprint, so never compute it.
     pandas_execution_engine.HASH_THRESHOLD = 0
