@@ -174,15 +174,6 @@ def _key(ctx: RunContext, project: str | None) -> Any:
     )
 
 
-def _aggregate_columns(ctx: RunContext, aggregate: Any) -> list[str]:
-    """The extract columns one aggregate reads: dimensions, unit and measured columns."""
-    names = [d.column for d in aggregate.dimension_list]
-    names += [aggregate.unit] if aggregate.unit else []
-    names += [str(m.column) for m in aggregate.measures if m.column]
-    present = set(pq.read_schema(ctx.extract_path).names)
-    return [n for n in dict.fromkeys(names) if n in present]
-
-
 def _aggregates(ctx: RunContext) -> list[dict[str, Any]]:
     """Protected aggregate tables (open tier), written beside the candidate in the raw zone.
 
@@ -196,10 +187,18 @@ def _aggregates(ctx: RunContext) -> list[dict[str, Any]]:
     folder = ctx.work_dir / "aggregates"
     shutil.rmtree(folder, ignore_errors=True)
     reports = []
+    source = ctx.extract_path
+    records = pq.read_metadata(source).num_rows
     for aggregate in ctx.spec.aggregates:
-        raw = pq.read_table(ctx.extract_path, columns=_aggregate_columns(ctx, aggregate))
-        table, report = build_aggregate(raw, aggregate, key=key, spec=ctx.spec)
-        del raw
+        # one extract column in memory at a time, freed once coded
+        table, report = build_aggregate(
+            lambda name: read_column(source, name),
+            aggregate,
+            key=key,
+            spec=ctx.spec,
+            records=records,
+        )
+        _release_memory()
         name = aggregate.name
         write_release_parquet(
             table,

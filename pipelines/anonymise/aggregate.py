@@ -29,6 +29,7 @@ import hashlib
 import itertools
 import json
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
@@ -55,6 +56,17 @@ _AUDIT_ROUNDS = 100
 
 
 # ------------------------------------------------------------------------------ the cube
+#: Reads one raw column by name: aggregates of a large extract read (and free) one column
+#: at a time instead of holding a table.
+ColumnReader = Callable[[str], pa.Array | pa.ChunkedArray]
+RawColumns = pa.Table | ColumnReader
+
+
+def _reader(raw: RawColumns) -> ColumnReader:
+    """A column reader for ``raw``."""
+    return raw.column if isinstance(raw, pa.Table) else raw
+
+
 @dataclass
 class Cube:
     """Every measure over the full cross product of categories, margins last per axis."""
@@ -103,10 +115,23 @@ def _value_codes(array: pa.Array | pa.ChunkedArray) -> tuple[np.ndarray, pa.Arra
 
 
 def _distinct_pairs(cells: np.ndarray, codes: np.ndarray, n: int) -> np.ndarray:
-    """Sorted distinct (cell, value) keys; missing values left out."""
+    """Sorted distinct (cell, value) keys; missing values left out (few copies: it runs
+    over every record)."""
     valid = codes >= 0
-    pairs = np.sort(cells[valid] * max(n, 1) + codes[valid])
-    return pairs[np.r_[True, pairs[1:] != pairs[:-1]]] if len(pairs) else pairs
+    if valid.all():
+        pairs = cells * max(n, 1)
+        pairs += codes
+    else:
+        pairs = cells[valid] * max(n, 1)
+        pairs += codes[valid]
+    del valid
+    if not len(pairs):
+        return pairs
+    pairs.sort()
+    keep = np.empty(len(pairs), dtype=bool)
+    keep[0] = True
+    np.not_equal(pairs[1:], pairs[:-1], out=keep[1:])
+    return pairs[keep]
 
 
 def _cell_keys(pairs: np.ndarray, n_units: int, unit_keys: np.ndarray, size: int) -> np.ndarray:
@@ -121,7 +146,7 @@ def _cell_keys(pairs: np.ndarray, n_units: int, unit_keys: np.ndarray, size: int
 
 
 def _dimension_column(
-    raw: pa.Table, name: str, level: int, spec: DatasetSpec | None, aggregate: str
+    read: ColumnReader, name: str, level: int, spec: DatasetSpec | None, aggregate: str
 ) -> pa.Array:
     ladder: list[Any] = []
     if level:
@@ -131,25 +156,28 @@ def _dimension_column(
                 column=name,
             )
         ladder = spec.column(name).hierarchy or []
-    return generalise(raw.column(name), ladder, level)
+    return generalise(read(name), ladder, level)
 
 
 def build_cube(
-    raw: pa.Table,
+    raw: RawColumns,
     aggregate: Aggregate,
     *,
     spec: DatasetSpec | None = None,
     key: bytes | None = None,
 ) -> Cube:
-    """Measures for every cell and margin, computed from the raw rows.
+    """Measures for every cell and margin, computed from the raw rows (a table, or a
+    reader of one column at a time).
 
     ``key`` (the cell-key secret) turns on cell keys, derived from the unit column.
     """
+    read = _reader(raw)
     dims = aggregate.dimension_list
     codes, categories = [], []
     for dim in dims:
-        column = _dimension_column(raw, dim.column, dim.level, spec, aggregate.name)
+        column = _dimension_column(read, dim.column, dim.level, spec, aggregate.name)
         c, cats = _codes(column)
+        del column
         if MARGIN in cats:
             raise SpecError(
                 f"aggregate {aggregate.name}: a category is named like the margin",
@@ -166,23 +194,23 @@ def build_cube(
     unit_codes = unit_keys = None
     n_units = 0
     if aggregate.unit is not None:
-        unit_codes, distinct = _value_codes(raw.column(aggregate.unit))
+        unit_codes, distinct = _value_codes(read(aggregate.unit))
         n_units = len(distinct)
         if key is not None:
             unit_keys = record_keys(distinct, key)
     measure_data = {}
     for m in aggregate.measures:
         if m.kind == "sum":
-            data = pc.fill_null(raw.column(str(m.column)), 0).to_numpy().astype(np.float64)
+            data = pc.fill_null(read(str(m.column)), 0).to_numpy().astype(np.float64)
             measure_data[m.output_name] = data
         elif m.kind == "count_distinct" and m.column != aggregate.unit:
-            value_codes, distinct = _value_codes(raw.column(str(m.column)))
+            value_codes, distinct = _value_codes(read(str(m.column)))
             measure_data[m.output_name] = (value_codes, len(distinct))
 
     values = {m.output_name: np.zeros(size) for m in aggregate.measures}
     units = np.zeros(size, dtype=np.int64)
     cell_keys = np.zeros(size, dtype=np.int64) if unit_keys is not None else None
-    rows = raw.num_rows
+    rows = len(codes[0])  # a spec aggregate has at least one dimension
     for margins in itertools.product((False, True), repeat=len(dims)):
         cells = np.zeros(rows, dtype=np.int64)
         for axis, is_margin in enumerate(margins):
@@ -494,15 +522,17 @@ def _table(
 
 
 def build_aggregate(
-    raw: pa.Table,
+    raw: RawColumns,
     aggregate: Aggregate,
     *,
     key: bytes | None,
     spec: DatasetSpec | None = None,
+    records: int | None = None,
 ) -> tuple[pa.Table, dict[str, Any]]:
     """The protected aggregate table and its value-free report.
 
-    ``raw`` is the raw extract (spec column names); ``key`` is the secret for cell keys
+    ``raw`` is the raw extract (spec column names), as a table or as a reader of one column
+    at a time (then ``records`` gives its row count); ``key`` is the secret for cell keys
     (threshold protection needs none); ``spec`` supplies the ladders of generalised
     dimensions.
     """
@@ -532,7 +562,7 @@ def build_aggregate(
         "unit": aggregate.unit or "records",
         "margin_label": MARGIN,
         "cells": cube.size,
-        "records": raw.num_rows,
+        "records": raw.num_rows if isinstance(raw, pa.Table) else records,
     }
     if isinstance(protection, ThresholdProtection):
         mask, figures = threshold_suppression(cube, protection.min_count)
