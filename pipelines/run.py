@@ -220,7 +220,9 @@ def anonymise(ctx: RunContext) -> dict[str, Any]:
     sensitive and public attributes the policy needs) and decides the transformation and
     the suppressed records; the second transforms the extract a record batch at a time
     and writes the candidate batch by batch (same rows, order and values as a whole-table
-    run)."""
+    run). The protected aggregates come first, while the process holds the least."""
+    aggregates = _aggregates(ctx)
+    _release_memory()
     started = time.perf_counter()
     source = ctx.extract_path
     key = _key(ctx, ctx.project) if ctx.tier == "project" else None
@@ -244,7 +246,6 @@ def anonymise(ctx: RunContext) -> dict[str, Any]:
     report = plan.report
     report["runtime_s"] = time.perf_counter() - started
     del plan
-    aggregates = _aggregates(ctx)
     return ctx.record("anonymise", report | ({"aggregates": aggregates} if aggregates else {}))
 
 

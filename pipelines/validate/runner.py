@@ -15,6 +15,7 @@ the value-free ``ValidationSummary``. GX is imported here lazily: importing it t
 
 from __future__ import annotations
 
+import gc
 import json
 import logging
 import os
@@ -242,6 +243,9 @@ class _Runner:
             return validator.validate_expectation_suite(suite).to_json_dict()
         finally:
             self.context.data_sources.delete(source_name)
+            # GX's batch objects refer to each other in cycles: collect them now, or every
+            # batch of a large file stays in memory until the collector happens to run.
+            gc.collect()
 
 
 def _run(suite: Any, frame: pd.DataFrame, asset_name: str) -> dict[str, Any]:
