@@ -8,6 +8,7 @@ so a text's findings never depend on its neighbours.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable, Iterator
 
 # Spaces people type between digit groups: space, no-break space, narrow no-break space.
 SP = "[ \u00a0\u202f]"
@@ -79,3 +80,22 @@ def text_bounds(text: str, start: int, end: int) -> tuple[int, int]:
     may be many texts joined with ``SEPARATOR``."""
     hi = text.find(SEPARATOR, end)
     return text.rfind(SEPARATOR, 0, start) + 1, len(text) if hi < 0 else hi
+
+
+def matches_near(
+    text: str, anchors: Iterable[int], pattern: re.Pattern[str], lookback: int
+) -> Iterator[re.Match[str]]:
+    """What ``pattern.finditer(text)`` gives, when every match starts at most ``lookback``
+    characters before one of ``anchors`` (ascending positions): the regex engine is started
+    only near an anchor, never at every character of a long text."""
+    pos = 0
+    for anchor in anchors:
+        if anchor < pos:
+            continue  # inside the last match
+        # The leftmost match from here on: it may lie beyond this anchor (then there is
+        # none near this anchor, nor near the ones in between).
+        m = pattern.search(text, max(pos, anchor - lookback))
+        if m is None:
+            return
+        pos = m.end()
+        yield m

@@ -9,7 +9,7 @@ import re
 from collections.abc import Iterator
 
 from pipelines.pii import lexicons
-from pipelines.pii.detectors._text import DASH, NOT_BEFORE_ALNUM, SP, word_set
+from pipelines.pii.detectors._text import DASH, NOT_BEFORE_ALNUM, SP, matches_near, word_set
 from pipelines.pii.findings import Finding, Kind
 
 NAME = "adress"
@@ -69,19 +69,10 @@ def _street_endings(text: str) -> Iterator[int]:
 
 
 def _matches(text: str) -> Iterator[re.Match[str]]:
-    """What ``_ADDRESS.finditer(text)`` gives, searched only near street endings: every
-    address has one, at most ``_LOOKBACK`` characters after its start."""
-    pos = 0
-    for space in _street_endings(text):
-        if space + 2 <= pos:
-            continue  # inside the last address
-        # The leftmost address from here on: it may lie beyond this ending (then there is
-        # none at this ending, nor at the ones in between).
-        m = _ADDRESS.search(text, max(pos, space - _LOOKBACK))
-        if m is None:
-            return
-        pos = m.end()
-        yield m
+    """What ``_ADDRESS.finditer(text)`` gives: every address has a street ending at most
+    ``_LOOKBACK`` characters after its start."""
+    endings = (space + 2 for space in _street_endings(text))
+    return matches_near(text, endings, _ADDRESS, _LOOKBACK + 2)
 
 
 def find(text: str) -> Iterator[Finding]:

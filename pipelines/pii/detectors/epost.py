@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
+from pipelines.pii.detectors._text import matches_near
 from pipelines.pii.findings import Finding, Kind
 
 NAME = "e-post"
@@ -27,14 +28,6 @@ _LOCAL_MAX = 64 + 1
 
 def find(text: str) -> Iterator[Finding]:
     """E-mail findings in ``text``."""
-    pos = 0
-    for at in _AT.finditer(text):
-        if at.start() < pos:
-            continue  # inside the last address
-        # The leftmost address from here on; every address has an @ at most _LOCAL_MAX
-        # characters after its start, so none starts before this window.
-        m = _EMAIL.search(text, max(pos, at.start() - _LOCAL_MAX))
-        if m is None:
-            return
-        pos = m.end()
+    ats = (at.start() for at in _AT.finditer(text))
+    for m in matches_near(text, ats, _EMAIL, _LOCAL_MAX):
         yield Finding(KIND, NAME, m.start(), m.end())

@@ -16,6 +16,7 @@ from pipelines.pii.detectors._text import (
     NOT_BEFORE_ALNUM,
     SP,
     is_sentence_start,
+    matches_near,
     word_set,
     words_before,
 )
@@ -72,17 +73,10 @@ def _leading_words(words: list[str]) -> int:
 
 
 def _matches(text: str) -> Iterator[re.Match[str]]:
-    """What ``_DESIGNATION.finditer(text)`` gives, searched only near ``block:unit``: a
-    designation starts at most ``_LOOKBACK`` characters before its colon."""
-    pos = 0
-    for colon in _BLOCK_UNIT.finditer(text):
-        if colon.start() < pos:
-            continue  # inside the last designation
-        m = _DESIGNATION.search(text, max(pos, colon.start() - _LOOKBACK))
-        if m is None:
-            return
-        pos = m.end()
-        yield m
+    """What ``_DESIGNATION.finditer(text)`` gives: a designation starts at most
+    ``_LOOKBACK`` characters before its ``block:unit``."""
+    colons = (m.start() for m in _BLOCK_UNIT.finditer(text))
+    return matches_near(text, colons, _DESIGNATION, _LOOKBACK)
 
 
 def find(text: str) -> Iterator[Finding]:
