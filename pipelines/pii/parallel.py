@@ -26,7 +26,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from pipelines.pii.detectors import CHUNK_CHARS, chunks, detect, detect_joined
+from pipelines.pii.detectors import CHUNK_CHARS, chunks, detect, detect_joined, join_texts
 from pipelines.pii.detectors._text import SEPARATOR
 from pipelines.pii.findings import Finding, Kind
 
@@ -112,11 +112,7 @@ class _Worker:
 
 
 def _chunk(first: int, last: int, texts: list[str], found: list[Finding]) -> Chunk:
-    joined = SEPARATOR.join(texts)
-    starts, pos = [], 0
-    for text in texts:
-        starts.append(pos)
-        pos += len(text) + 1
+    joined, starts = join_texts(texts)
     return Chunk(first, last, joined, starts, found)
 
 

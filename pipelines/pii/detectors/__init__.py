@@ -103,6 +103,11 @@ def detect_joined(
     """Findings in ``texts`` joined with ``SEPARATOR``: the joined text, where each text
     starts in it, and the findings with offsets into the joined text. No text may contain
     the separator."""
-    joined = SEPARATOR.join(texts)
-    starts = [0, *accumulate(len(t) + 1 for t in texts)][:-1] if texts else []
+    joined, starts = join_texts(texts)
     return joined, starts, detect(joined, kinds=kinds)
+
+
+def join_texts(texts: Sequence[str]) -> tuple[str, list[int]]:
+    """``texts`` joined with ``SEPARATOR``, and where each text starts in the result."""
+    starts = [0, *accumulate(len(t) + 1 for t in texts)][:-1] if texts else []
+    return SEPARATOR.join(texts), starts
