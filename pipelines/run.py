@@ -22,14 +22,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pyarrow as pa
-import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from pipelines.anonymise.generalise import SUPPRESSED
-from pipelines.anonymise.policy import plan_policy, release_columns
+from pipelines.anonymise.policy import plan_policy
 from pipelines.anonymise.pseudonym import PseudonymKey, load_key
+from pipelines.anonymise.row_order import collect, release_seed, shuffled, write_source_rows
 from pipelines.config import Settings
 from pipelines.errors import SamverkanError, ValidationFailed
 from pipelines.extract import extract_to_parquet
@@ -46,7 +44,15 @@ from pipelines.specs.model import DatasetSpec, Tier
 
 log = logging.getLogger(__name__)
 
-STAGES = ("extract", "validate_raw", "anonymise", "validate_release", "publish")
+STAGES = (
+    "extract",
+    "validate_raw",
+    "anonymise",
+    "validate_release",
+    "privacy_gate",
+    "pii_gate",
+    "publish",
+)
 _SAFE = re.compile(r"[^A-Za-z0-9_.-]+")
 
 
@@ -84,6 +90,11 @@ class RunContext:
     @property
     def candidate_path(self) -> Path:
         return self.work_dir / "candidate.parquet"
+
+    @property
+    def source_rows_path(self) -> Path:
+        """Raw zone: the extract row of every candidate record (the release is shuffled)."""
+        return self.work_dir / "candidate_rows.parquet"
 
     @property
     def quarantine_dir(self) -> Path:
@@ -239,117 +250,27 @@ def anonymise(ctx: RunContext) -> dict[str, Any]:
         "samverkan.licence": ctx.spec.licence,
     }
     _release_memory()
+    seed = release_seed(
+        _key(ctx, "roworder").secret,
+        ctx.spec.name,
+        ctx.tier,
+        ctx.project or "",
+        ctx.version,
+    )
+    batches = (
+        (start, plan.release_batch(batch, start))
+        for start, batch in read_batches(source, plan.batch_columns, ctx.settings.batch_rows)
+    )
+    pieces = shuffled(
+        batches, plan.records, seed, ctx.work_dir / "shuffle", ctx.settings.batch_rows
+    )
     with ReleaseWriter(ctx.candidate_path, metadata) as writer:
-        for start, batch in read_batches(source, plan.batch_columns, ctx.settings.batch_rows):
-            writer.write(plan.release_batch(batch, start))
-            _release_memory()
+        write_source_rows(ctx.source_rows_path, collect(pieces, writer.write))
+    _release_memory()
     report = plan.report
     report["runtime_s"] = time.perf_counter() - started
     del plan
     return ctx.record("anonymise", report | ({"aggregates": aggregates} if aggregates else {}))
-
-
-def _class_codes(path: Path, name: str) -> tuple[np.ndarray, int, np.ndarray]:
-    """(code of every row, number of codes, is ``*``) of one column, missing a value."""
-    column = read_column(path, name)
-    encoded = pc.dictionary_encode(column.combine_chunks(), null_encoding="encode")
-    starred = pc.fill_null(pc.equal(encoded.dictionary, SUPPRESSED), False)
-    star = np.append(starred.to_numpy(zero_copy_only=False), False)
-    codes = encoded.indices.to_numpy(zero_copy_only=False).astype(np.int64)
-    return codes, len(encoded.dictionary), star[codes]
-
-
-def _privacy_gate(ctx: RunContext, path: Path) -> dict[str, Any]:
-    """Independent re-check of the release candidate: columns, k and suppression.
-
-    Reads the candidate's schema, then its quasi-identifiers one column at a time."""
-    expected = [c.name for c in release_columns(ctx.spec, ctx.tier)]
-    if pq.read_schema(path).names != expected:
-        raise ValidationFailed("release candidate has unexpected columns", dataset=ctx.spec.name)
-    qis = [c.name for c in ctx.spec.columns if c.role == "quasi_identifier" and c.name in expected]
-    policy = ctx.spec.anonymisation
-    rows = pq.read_metadata(path).num_rows
-    if not qis or rows == 0:
-        return {"k_checked": None, "suppressed_records": 0}
-    key = np.zeros(rows, dtype=np.int64)
-    suppressed = np.ones(rows, dtype=bool)
-    for name in qis:
-        codes, cardinality, starred = _class_codes(path, name)
-        suppressed &= starred
-        key = key * max(cardinality, 1) + codes
-        _, key = np.unique(key, return_inverse=True)  # dense again: never overflows
-        key = key.astype(np.int64).reshape(-1)
-        del codes, starred
-    kept = key[~suppressed]
-    k = int(np.bincount(kept)[np.unique(kept)].min()) if len(kept) else None
-    share = float(suppressed.sum() / rows)
-    if k is not None and k < policy.k:
-        raise ValidationFailed(
-            f"privacy gate: a class of {k} records is below k={policy.k}", dataset=ctx.spec.name
-        )
-    if share > policy.suppression_limit + 1e-12:
-        raise ValidationFailed(
-            f"privacy gate: {share:.1%} suppressed, above the limit {policy.suppression_limit:.1%}",
-            dataset=ctx.spec.name,
-        )
-    return {"k_checked": k, "suppressed_records": int(suppressed.sum())}
-
-
-def _pii_scan(path: Path, batch_rows: int) -> list[Any]:
-    """PII findings in every cell, column name and schema metadata of a Parquet file, read
-    a record batch at a time; rows are those of the whole file (0-based)."""
-    from pipelines.pii.scan import scan_table
-
-    findings: list[Any] = []
-    for start, batch in read_batches(path, None, batch_rows):
-        for finding in scan_table(batch, source=path.name):
-            if finding.row is None:  # the schema: the same in every batch, report it once
-                if start == 0:
-                    findings.append(finding)
-            else:
-                findings.append(
-                    finding.located(
-                        source=finding.source, where=finding.where, row=start + finding.row
-                    )
-                )
-        del batch
-        _release_memory()
-    return findings
-
-
-def _pii_gate(ctx: RunContext, findings: list[Any], what: str) -> dict[str, Any]:
-    """Block on any personal data found; the report (no values) stays in the raw zone."""
-    by_kind: dict[str, int] = {}
-    for finding in findings:
-        by_kind[str(finding.kind)] = by_kind.get(str(finding.kind), 0) + 1
-    if findings:
-        report = ctx.work_dir / f"pii_findings_{what}.json"
-        report.write_text(
-            json.dumps(
-                [
-                    {
-                        "kind": str(f.kind),
-                        "detector": f.detector,
-                        "where": f.where,
-                        "row": f.row if f.row is None else f.row + 1,
-                        "file": f.source,
-                    }
-                    for f in findings
-                ],
-                indent=2,
-            ),
-            encoding="utf-8",
-        )
-        first = findings[0]
-        raise ValidationFailed(
-            f"PII gate: {len(findings)} possible personal data finding(s) in the {what} "
-            f"({', '.join(f'{k}: {n}' for k, n in sorted(by_kind.items()))}); first in "
-            f"{first.where}"
-            + (f", row {first.row + 1}" if first.row is not None else "")
-            + f"; report in {report}",
-            dataset=ctx.spec.name,
-        )
-    return {"findings": 0}
 
 
 def validate_release(ctx: RunContext) -> dict[str, Any]:
@@ -364,29 +285,53 @@ def validate_release(ctx: RunContext) -> dict[str, Any]:
         tier=ctx.tier,
         batch_rows=ctx.settings.batch_rows,
     )
+    ctx.record("validate_release", summary.to_dict())
     if not summary.success:
-        ctx.record("validate_release", summary.to_dict())
         raise ValidationFailed(
             f"release validation failed: {summary.failure_line()}", dataset=ctx.spec.name
         )
     _release_memory()
-    gate = _privacy_gate(ctx, ctx.candidate_path)
+    return summary.to_dict()
+
+
+def privacy_gate(ctx: RunContext) -> dict[str, Any]:
+    """Per-subject re-check of the candidate joined back to its source (pipelines.gates)."""
+    from pipelines.gates import privacy_gate as check
+
+    policy = ctx.recorded("anonymise")
+    try:
+        report = check(
+            ctx.spec,
+            ctx.tier,
+            ctx.candidate_path,
+            ctx.extract_path,
+            ctx.source_rows_path,
+            policy.get("transformation", {}),
+        )
+    except ValidationFailed:
+        ctx.record("privacy_gate", {"passed": False})
+        raise
     _release_memory()
-    findings = _pii_scan(ctx.candidate_path, ctx.settings.batch_rows)
+    return ctx.record("privacy_gate", report | {"passed": True})
+
+
+def pii_gate(ctx: RunContext) -> dict[str, Any]:
+    """No personal data in any cell or metadata of the candidate (pipelines.gates)."""
+    from pipelines.gates import pii_gate as scan
+
+    summary = scan(ctx.spec.name, ctx.candidate_path, ctx.work_dir, ctx.settings.batch_rows)
     _release_memory()
-    pii = _pii_gate(ctx, findings, "release candidate")
-    # The publish step copies this file byte for byte; its hash lets the snapshot scan skip it.
-    pii["scanned_sha256"] = sha256_file(ctx.candidate_path)
-    return ctx.record(
-        "validate_release", summary.to_dict() | {"privacy_gate": gate, "pii_scan": pii}
-    )
+    return ctx.record("pii_gate", summary)
 
 
 def publish(ctx: RunContext) -> dict[str, Any]:
     extracted = ctx.recorded("extract")
     raw = ctx.recorded("validate_raw")
     policy = ctx.recorded("anonymise")
-    release = ctx.recorded("validate_release")
+    release = ctx.recorded("validate_release") | {
+        "privacy_gate": ctx.recorded("privacy_gate"),
+        "pii_scan": ctx.recorded("pii_gate"),
+    }
     meta = pq.read_metadata(ctx.candidate_path)
     schema = meta.schema.to_arrow_schema()
 
@@ -423,7 +368,9 @@ def publish(ctx: RunContext) -> dict[str, Any]:
                 "not be scanned",
                 dataset=ctx.spec.name,
             )
-        _pii_gate(ctx, report.findings, "snapshot files")
+        from pipelines.gates import raise_on_findings
+
+        raise_on_findings(ctx.spec.name, ctx.work_dir, report.findings, "snapshot files")
 
     tier_folder = ctx.tier if ctx.tier == "open" else f"project/{ctx.project}"
     from pipelines.metadata import (
@@ -474,6 +421,8 @@ STAGE_FUNCTIONS: dict[str, Callable[[RunContext], dict[str, Any]]] = {
     "validate_raw": validate_raw,
     "anonymise": anonymise,
     "validate_release": validate_release,
+    "privacy_gate": privacy_gate,
+    "pii_gate": pii_gate,
     "publish": publish,
 }
 

@@ -138,9 +138,15 @@ def linkage_drill_columns(
     spec: DatasetSpec,
     *,
     levels: Mapping[str, int],
+    subjects: np.ndarray | None = None,
 ) -> dict[str, object]:
     """The drill from one column at a time (``raw_column(name)``, ``release_column(name)``,
-    both ``records`` long and row for row), so only the public attributes are in memory."""
+    both ``records`` long and row for row), so only the public attributes are in memory.
+
+    With ``subjects`` (a code per record) the attacker targets people: a person's
+    candidates are the distinct subjects among the release records matching what the
+    attacker knows of any one of the person's records, and every figure is a share of
+    subjects (``subject_*``) beside the record-level figures."""
     names = list(spec.anonymisation.public_attributes)
     report: dict[str, object] = {
         "attacker": "knows the public attributes of every person at their original values "
@@ -172,6 +178,8 @@ def linkage_drill_columns(
     inverse = np.zeros(records)
     inverse[matched] = 1.0 / candidates[matched]
     uniques = int(unique.sum())
+    if subjects is not None:
+        report |= _subject_figures(attacker, published, subjects, spec.anonymisation.k)
     return report | {
         "performed": True,
         "matched_share": float(matched.mean()),
@@ -183,4 +191,41 @@ def linkage_drill_columns(
         ),
         "expected_reidentification_share": float(inverse.sum() / records),
         "expected_correct_reidentification_share": float(inverse[own_class].sum() / records),
+    }
+
+
+def distinct_subjects_per_key(
+    keys: np.ndarray, subjects: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """(sorted distinct keys, number of distinct subjects holding each)."""
+    n_subjects = int(subjects.max()) + 1 if len(subjects) else 1
+    distinct_keys, inverse = np.unique(keys, return_inverse=True)
+    pairs = np.unique(inverse.astype(np.int64) * n_subjects + subjects)
+    counts = np.bincount(pairs // n_subjects, minlength=len(distinct_keys))
+    return distinct_keys, counts
+
+
+def _subject_figures(
+    attacker: np.ndarray, published: np.ndarray, subjects: np.ndarray, k: int
+) -> dict[str, object]:
+    """Per person: the fewest distinct subjects the attacker is left with, over the
+    person's records (a suppressed or unmatched record leaves no candidate)."""
+    keys, counts = distinct_subjects_per_key(published, subjects)
+    where = np.minimum(np.searchsorted(keys, attacker), len(keys) - 1)
+    candidates = np.where(keys[where] == attacker, counts[where], 0)
+    n_subjects = int(subjects.max()) + 1 if len(subjects) else 0
+    big = np.iinfo(np.int64).max
+    fewest = np.full(n_subjects, big, dtype=np.int64)
+    np.minimum.at(fewest, subjects, np.where(candidates >= 1, candidates, big))
+    matched = fewest < big
+    unique = fewest == 1
+    inverse = np.zeros(n_subjects)
+    inverse[matched] = 1.0 / fewest[matched]
+    return {
+        "subjects": n_subjects,
+        "subject_matched_share": float(matched.mean()) if n_subjects else 0.0,
+        "subjects_singled_out": int(unique.sum()),
+        "subjects_singled_out_share": float(unique.mean()) if n_subjects else 0.0,
+        "subjects_below_k_share": float((matched & (fewest < k)).mean()) if n_subjects else 0.0,
+        "subject_expected_reidentification_share": float(inverse.mean()) if n_subjects else 0.0,
     }

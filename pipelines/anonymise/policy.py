@@ -24,10 +24,12 @@ import pyarrow.compute as pc
 
 from pipelines.anonymise.generalise import generalise
 from pipelines.anonymise.kanon import Hierarchy, PolicyUnattainable, anonymise, privacy_models
+from pipelines.anonymise.kanon.models import KnownValueAnonymity
 from pipelines.anonymise.kanon.result import AnonymisationResult
 from pipelines.anonymise.kanon.risk import class_risk
 from pipelines.anonymise.linkage import linkage_drill_columns
 from pipelines.anonymise.pseudonym import PseudonymKey, pseudonymise_array, pseudonymise_value
+from pipelines.anonymise.subjects import at_reference, reference_rows, subject_codes
 from pipelines.errors import SamverkanError, SpecError, ValidationFailed
 from pipelines.specs.model import Column, DatasetSpec, Tier
 
@@ -142,7 +144,13 @@ def _transform_column(
         for label, pattern in column.scrub_patterns.items():
             values = pc.replace_substring_regex(values, pattern, f"[{label}]")
         return scrub_array(values, pseudonymise_personnummer=link)
-    return values.combine_chunks() if isinstance(values, pa.ChunkedArray) else values
+    if isinstance(values, pa.ChunkedArray):
+        values = values.combine_chunks()
+    if column.role == "measure" and column.round_to is not None:
+        step = column.round_to
+        rounded = pc.multiply(pc.round(pc.divide(pc.cast(values, pa.float64()), step)), step)
+        return pc.cast(rounded, values.type, safe=False)
+    return values
 
 
 def _plain(value: Any) -> Any:
@@ -172,7 +180,7 @@ def _requirements(spec: DatasetSpec, tier: Tier) -> dict[str, Any]:
     }
 
 
-def _unattainable(spec: DatasetSpec, records: int) -> ValidationFailed:
+def _unattainable(spec: DatasetSpec, records: int, subjects: int | None = None) -> ValidationFailed:
     policy = spec.anonymisation
     models = [f"k={policy.k}"]
     if policy.l_diversity:
@@ -190,7 +198,12 @@ def _unattainable(spec: DatasetSpec, records: int) -> ValidationFailed:
 
 
 def _run_engine(
-    raw_column: RawColumn, spec: DatasetSpec, qis: list[Column], sensitive: list[str]
+    raw_column: RawColumn,
+    spec: DatasetSpec,
+    qis: list[Column],
+    sensitive: list[str],
+    subjects: np.ndarray | None = None,
+    tier: Tier = "open",
 ) -> tuple[AnonymisationResult, dict[str, Any]]:
     """Search the transformation with the engine; the report uses spec levels.
 
@@ -209,7 +222,8 @@ def _run_engine(
         except SamverkanError as exc:
             raise SpecError(exc.problem, dataset=spec.name, column=column.name) from None
     guarded = sensitive if (policy.l_diversity or policy.t) else []
-    for name in guarded:
+    known = _known_values(spec, tier)
+    for name in dict.fromkeys([*guarded, *known]):
         columns[name] = raw_column(name)
     table = pa.table(columns)
     del columns
@@ -225,6 +239,9 @@ def _run_engine(
         if guarded
         else []
     )
+    # attacker (a) knows the sensitive codes too: no value may single a subject out
+    models += [KnownValueAnonymity(name, 2) for name in known]
+    guarded = list(dict.fromkeys([*guarded, *known]))
     try:
         result = anonymise(
             table,
@@ -235,9 +252,11 @@ def _run_engine(
             suppression_limit=policy.suppression_limit,
             metric=policy.metric,
             recode_table=False,
+            subjects=subjects,
         )
     except PolicyUnattainable:
-        raise _unattainable(spec, table.num_rows) from None
+        units = int(subjects.max()) + 1 if subjects is not None and len(subjects) else None
+        raise _unattainable(spec, table.num_rows if units is None else units, units) from None
     except SamverkanError as exc:
         raise ValidationFailed(
             f"anonymisation failed: {exc.problem}", dataset=spec.name, column=exc.location.column
@@ -249,17 +268,32 @@ def _run_engine(
     return result, engine
 
 
-def _no_qi_report(records: int, k: int) -> dict[str, Any]:
+def _no_qi_report(records: int, k: int, units: int | None = None) -> dict[str, Any]:
     """Without quasi-identifiers the whole table is one class."""
+    size = records if units is None else units
     return {
         "transformation": {},
         "records": records,
         "suppressed_records": 0,
-        "k_achieved": records or None,
-        "classes": 1 if records else 0,
+        "suppressed_subjects": 0 if units is not None else None,
+        "k_achieved": size or None,
+        "classes": 1 if size else 0,
         "information_loss": {},
-        "risk": _plain(class_risk(np.array([records] if records else []), k)),
+        "risk": _plain(class_risk(np.array([size] if size else []), k))
+        | {"unit": "records" if units is None else "subjects"},
     }
+
+
+def _known_values(spec: DatasetSpec, tier: Tier) -> list[str]:
+    """Coded sensitive columns of an open release with personal data: attacker (a) of the
+    privacy gate knows them, so the engine keeps every value held by two subjects or more."""
+    if tier != "open" or (spec.subject is not None and not spec.subject.personal_data):
+        return []
+    return [
+        c.name
+        for c in release_columns(spec, tier)
+        if c.role == "sensitive" and c.type in ("string", "bool", "date")
+    ]
 
 
 def policy_input_columns(spec: DatasetSpec, tier: Tier) -> list[str]:
@@ -270,7 +304,37 @@ def policy_input_columns(spec: DatasetSpec, tier: Tier) -> list[str]:
     if spec.anonymisation.l_diversity or spec.anonymisation.t:
         names += [c.name for c in kept if c.role == "sensitive"]
     names += spec.anonymisation.public_attributes
+    names += _known_values(spec, tier)
+    if spec.subject is not None:
+        names += spec.subject.columns + spec.subject.order_by
+        names += [c.name for c in kept if c.per_subject]
     return list(dict.fromkeys(names))
+
+
+def _subject_report(spec: DatasetSpec, subjects: np.ndarray | None, records: int) -> dict:
+    """What the release protects: the subject, its key columns and how many there are."""
+    subject = spec.subject
+    per_subject = [c.name for c in spec.columns if c.per_subject]
+    return {
+        "unit": "subjects" if subjects is not None else "records",
+        "key_columns": spec.subject_columns,
+        "each_record_its_own_subject": subjects is None,
+        "description": subject.description.model_dump()
+        if subject and subject.description
+        else None,
+        "subjects": int(subjects.max()) + 1 if subjects is not None and len(subjects) else records,
+        "records": records,
+        "per_subject_columns": per_subject,
+        "reference_record": (
+            f"first record by {', '.join(subject.order_by) or 'source order'}"
+            if per_subject and subject
+            else None
+        ),
+        "rule": "every figure counts distinct subjects; a subject in a class that fails the "
+        "policy is suppressed on all of its records"
+        if subjects is not None
+        else "each record is its own subject",
+    }
 
 
 @dataclass
@@ -286,11 +350,24 @@ class PolicyPlan:
     records: int
     report: dict[str, Any]
     engine: AnonymisationResult | None
+    #: subject code per record (None: each record its own subject)
+    subjects: np.ndarray | None = None
+    #: per_subject sensitive columns: each subject's value (index: subject code)
+    subject_values: dict[str, pa.Array] | None = None
 
     @property
     def batch_columns(self) -> list[str]:
         """The raw columns ``release_batch`` reads (quasi-identifiers come from the plan)."""
-        return [c.name for c in self.kept if c.role != "quasi_identifier"]
+        values = self.subject_values or {}
+        return [c.name for c in self.kept if c.role != "quasi_identifier" and c.name not in values]
+
+    def _column(self, batch: pa.Table, column: Column, start: int, stop: int) -> pa.Array:
+        if column.role == "quasi_identifier":
+            return self.qi_labels(column.name, start, stop)
+        values = self.subject_values or {}
+        if column.name in values and self.subjects is not None:
+            return values[column.name].take(pa.array(self.subjects[start:stop]))
+        return _transform_column(batch, column, self.key, self.spec)
 
     def qi_labels(self, name: str, start: int = 0, stop: int | None = None) -> pa.Array:
         """Released values of quasi-identifier ``name`` for records ``start:stop``."""
@@ -302,12 +379,7 @@ class PolicyPlan:
         """The release of raw records ``start:start + len(batch)`` (``batch`` holds at
         least ``batch_columns``)."""
         stop = start + batch.num_rows
-        arrays = [
-            self.qi_labels(c.name, start, stop)
-            if c.role == "quasi_identifier"
-            else _transform_column(batch, c, self.key, self.spec)
-            for c in self.kept
-        ]
+        arrays = [self._column(batch, c, start, stop) for c in self.kept]
         return pa.table(arrays, names=[c.name for c in self.kept])
 
 
@@ -328,19 +400,47 @@ def plan_policy(
     qis = [c for c in kept if c.role == "quasi_identifier"]
     sensitive = [c.name for c in kept if c.role == "sensitive"]
 
+    subjects = subject_codes(raw_column, spec, records) if records else None
+    subject_values: dict[str, pa.Array] = {}
+    column_of = raw_column
+    if subjects is not None and any(c.per_subject for c in kept):
+        assert spec.subject is not None
+        reference = reference_rows(subjects, raw_column, spec.subject.order_by)
+        per_subject = {c.name for c in kept if c.per_subject}
+
+        def column_of(name: str) -> pa.Array | pa.ChunkedArray:
+            values = raw_column(name)
+            if name in per_subject:
+                return at_reference(values, subjects, reference)
+            return values
+
+        for c in kept:
+            if c.per_subject and c.role == "sensitive":
+                column = raw_column(c.name)
+                if isinstance(column, pa.ChunkedArray):
+                    column = column.combine_chunks()
+                subject_values[c.name] = column.take(pa.array(reference))
+
     result: AnonymisationResult | None = None
     if qis and records:
-        result, engine = _run_engine(raw_column, spec, qis, sensitive)
+        result, engine = _run_engine(column_of, spec, qis, sensitive, subjects, tier)
     else:
-        engine = _no_qi_report(records, policy.k)
+        units = int(subjects.max()) + 1 if subjects is not None and len(subjects) else None
+        engine = _no_qi_report(records, policy.k, units)
     levels: dict[str, int] = engine["transformation"]
     suppressed = int(engine["suppressed_records"])
+    n_subjects = int(subjects.max()) + 1 if subjects is not None and len(subjects) else records
+    suppressed_subjects = int(engine["suppressed_subjects"]) if subjects is not None else suppressed
 
     report: dict[str, Any] = {
         **_requirements(spec, tier),
+        "subject": _subject_report(spec, subjects, records),
         "records": records,
+        "subjects": n_subjects,
         "suppressed_records": suppressed,
-        "suppressed_share": suppressed / records if records else 0.0,
+        "suppressed_subjects": suppressed_subjects,
+        "suppressed_share": suppressed_subjects / n_subjects if n_subjects else 0.0,
+        "suppressed_records_share": suppressed / records if records else 0.0,
         "k_achieved": engine["k_achieved"] if records - suppressed else None,
         "equivalence_classes": engine["classes"],
         "transformation": levels,
@@ -374,11 +474,19 @@ def plan_policy(
     # The engine's own report, less what the top level already carries.
     report["engine"] = {n: v for n, v in engine.items() if n not in ("information_loss", "risk")}
     plan = PolicyPlan(
-        spec=spec, tier=tier, key=key, kept=kept, records=records, report=report, engine=result
+        spec=spec,
+        tier=tier,
+        key=key,
+        kept=kept,
+        records=records,
+        report=report,
+        engine=result,
+        subjects=subjects,
+        subject_values=subject_values or None,
     )
     if policy.public_attributes and records:
         report["linkage_drill"] = linkage_drill_columns(
-            raw_column, plan.qi_labels, records, spec, levels=levels
+            raw_column, plan.qi_labels, records, spec, levels=levels, subjects=subjects
         )
     return plan
 

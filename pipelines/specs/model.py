@@ -11,7 +11,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-Role = Literal["direct_identifier", "quasi_identifier", "sensitive", "free_text", "keep"]
+Role = Literal["direct_identifier", "quasi_identifier", "sensitive", "measure", "free_text", "keep"]
 MetricName = Literal[
     "loss", "entropy", "entropy-nonmonotonic", "discernibility", "aec", "precision"
 ]
@@ -99,6 +99,13 @@ class Column(_Strict):
     level: int | Literal["auto"] | None = None
     min_level: int | None = Field(default=None, ge=0)
     max_level: int | None = Field(default=None, ge=0)
+    # quasi_identifier or sensitive: the value is the subject's, taken on the subject's
+    # reference record (its first by ``subject.order_by``), so that all of a subject's
+    # records carry the same value (age at the first record, district at the first record).
+    per_subject: bool = False
+    # measure: released rounded to a multiple of this (e.g. 100 kronor), so an exact
+    # amount cannot serve as a key
+    round_to: float | None = Field(default=None, gt=0)
 
     @property
     def source_name(self) -> str:
@@ -126,6 +133,12 @@ class Column(_Strict):
             raise ValueError("scrub_patterns and text_personnummer are for free_text columns")
         elif self.action is not None:
             raise ValueError(f"action is only for direct_identifier and free_text, not {self.role}")
+        if self.per_subject and self.role not in ("quasi_identifier", "sensitive"):
+            raise ValueError("per_subject is for quasi_identifier and sensitive columns")
+        if self.role == "measure" and self.type not in ("int", "float"):
+            raise ValueError("a measure is a number (type int or float)")
+        if self.round_to is not None and self.role != "measure":
+            raise ValueError("round_to is for measure columns")
         if self.role == "quasi_identifier":
             if not self.hierarchy:
                 raise ValueError("a quasi_identifier needs a hierarchy (a list of steps)")
@@ -173,6 +186,26 @@ def _check_aggregate(aggregate: Aggregate, columns: dict[str, Column]) -> None:
             raise ValueError(f"{where}: sum of {m.column} needs a numeric column")
 
 
+# ---------------------------------------------------------------------------- subject
+class Subject(_Strict):
+    """Whose privacy the release protects: the data subject and how to key it.
+
+    ``columns`` name the spec columns that identify a subject (a personnummer, a
+    household id); empty means every record is its own subject (a source without a person
+    key). ``order_by`` picks each subject's reference record (its first by these columns,
+    then by source order) for ``per_subject`` columns. ``personal_data: false`` declares
+    a dataset with no person behind its records (public statistics)."""
+
+    columns: list[str] = Field(default_factory=list)
+    order_by: list[str] = Field(default_factory=list)
+    description: Text | None = None
+    personal_data: bool = True
+
+    @property
+    def per_record(self) -> bool:
+        return not self.columns
+
+
 # ---------------------------------------------------------------------------- policy
 class AnonymisationPolicy(_Strict):
     """Privacy requirements the release must meet; the gate checks them on the release."""
@@ -187,6 +220,13 @@ class AnonymisationPolicy(_Strict):
     public_attributes: list[str] = Field(
         default_factory=list,
         description="Quasi-identifiers found in public registers, used by the linkage drill",
+    )
+    attacker_unique_limit: float = Field(
+        default=0.01,
+        ge=0.0,
+        le=1.0,
+        description="Open tier: the largest share of subjects an attacker who knows every "
+        "released categorical and date column may single out before the gate blocks",
     )
 
     @model_validator(mode="after")
@@ -313,6 +353,7 @@ class DatasetSpec(_Strict):
     tier: Tier = "open"
     source: Source
     columns: list[Column] = Field(min_length=1)
+    subject: Subject | None = None
     anonymisation: AnonymisationPolicy = AnonymisationPolicy()
     expectations: Expectations = Expectations()
     schedule: Schedule = Schedule()
@@ -347,8 +388,28 @@ class DatasetSpec(_Strict):
                 raise ValueError(f"aggregate {aggregate.name} is declared twice")
             seen.add(aggregate.name)
             _check_aggregate(aggregate, {c.name: c for c in self.columns})
-        del names
+        subject = self.subject
+        if subject is not None:
+            for name in [*subject.columns, *subject.order_by]:
+                if name not in names:
+                    raise ValueError(f"subject column {name} is not a column")
+            if subject.personal_data and self.tier == "open":
+                # every released column must have a role the privacy gate understands
+                for col in self.columns:
+                    if col.role == "keep":
+                        raise ValueError(
+                            f"column {col.name}: role keep is not allowed in an open-tier "
+                            "dataset with personal data; make it a quasi_identifier (with a "
+                            "hierarchy), sensitive, or a measure"
+                        )
+        if any(c.per_subject for c in self.columns) and (subject is None or subject.per_record):
+            raise ValueError("per_subject columns need a subject with key columns")
         return self
+
+    @property
+    def subject_columns(self) -> list[str]:
+        """Spec columns that key the data subject (empty: each record its own subject)."""
+        return list(self.subject.columns) if self.subject else []
 
     # convenience views -------------------------------------------------------------
     def columns_with_role(self, role: Role) -> list[Column]:

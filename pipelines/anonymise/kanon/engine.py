@@ -114,7 +114,11 @@ def _achieved(models: Sequence[PrivacyModel], ev: Evaluation) -> dict[str, objec
         if model.attribute is None:
             continue
         desc = model.describe()
-        key = {"distinct-l-diversity": "l_achieved", "entropy-l-diversity": "entropy_l_achieved"}
+        key = {
+            "distinct-l-diversity": "l_achieved",
+            "entropy-l-diversity": "entropy_l_achieved",
+            "known-value-k-anonymity": "known_value_k_achieved",
+        }
         name = key.get(str(desc["model"]), f"t_achieved_{desc.get('distance', '')}")
         out.setdefault(name, {})[model.attribute] = model.achieved(ev.partition, kept)
     return out
@@ -133,6 +137,7 @@ def anonymise(
     exhaustive: bool = False,
     source: str | None = None,
     recode_table: bool = True,
+    subjects: np.ndarray | None = None,
 ) -> AnonymisationResult:
     """Find and apply the transformation of least information loss that satisfies all models.
 
@@ -144,6 +149,9 @@ def anonymise(
     makes journalist and marketer risk use population class sizes. ``recode_table=False``
     leaves ``result.table`` as the input and keeps what ``result.labels`` needs to write
     the release a range of records at a time (for inputs larger than memory).
+    ``subjects`` (a code ``0..S-1`` per record) protects data subjects rather than
+    records: classes count distinct subjects, the suppression limit is a share of
+    subjects, and a subject in a violating class is suppressed on all its records.
     Raises :class:`PolicyUnattainable` when no transformation qualifies.
     """
     started = time.perf_counter()
@@ -158,14 +166,17 @@ def anonymise(
     )
     chosen = metric_by_name(metric) if isinstance(metric, str) else metric
 
-    freq = build_frequency_table(table, quasi_identifiers, attributes, source=source)
-    max_suppressed = math.floor(suppression_limit * freq.n_records)
+    freq = build_frequency_table(
+        table, quasi_identifiers, attributes, source=source, subjects=subjects
+    )
+    unit = "subjects" if freq.by_subject else "records"
+    max_suppressed = math.floor(suppression_limit * freq.n_units)
     result = search(freq, all_models, chosen, max_suppressed, exhaustive=exhaustive)
     best = result.best
     if best is None:
         raise PolicyUnattainable(
             "no generalisation satisfies the privacy models with at most "
-            f"{max_suppressed} suppressed record(s)",
+            f"{max_suppressed} suppressed {unit[:-1]}(s)",
             file=source,
         )
     searched = time.perf_counter()
@@ -183,7 +194,15 @@ def anonymise(
     if population is not None:
         pop_sizes = _population_sizes(_as_arrow(population), freq, best, source)
     risk = class_risk(kept_sizes, k_min, pop_sizes)
-    risk["input"] = class_risk(freq.counts, k_min)
+    if freq.by_subject:
+        from pipelines.anonymise.kanon.classes import partition as _partition
+
+        finest = _partition(freq, tuple(0 for _ in freq.names))
+        risk["input"] = class_risk(finest.sizes, k_min)
+        risk["unit"] = "subjects"
+    else:
+        risk["input"] = class_risk(freq.counts, k_min)
+        risk["unit"] = "records"
     k_achieved = int(kept_sizes.min()) if len(kept_sizes) else 0
     k_release = min(k_achieved, best.suppressed) if best.suppressed else k_achieved
     if not len(kept_sizes):
@@ -194,7 +213,10 @@ def anonymise(
         "sensitive": attributes,
         "models": [m.describe() for m in all_models],
         "suppression_limit": suppression_limit,
-        "max_suppressed_records": max_suppressed,
+        "unit": unit,
+        "subjects": freq.n_subjects if freq.by_subject else None,
+        "suppressed_subjects": int(best.suppressed) if freq.by_subject else None,
+        f"max_suppressed_{unit}": max_suppressed,
         "classes": len(kept_sizes),
         **_achieved(all_models, best),
         "search": {
@@ -207,7 +229,7 @@ def anonymise(
     return AnonymisationResult(
         table=release,
         transformation={name: int(best.node[d]) for d, name in enumerate(freq.names)},
-        suppressed_records=int(best.suppressed),
+        suppressed_records=best.suppressed_records,
         records=freq.n_records,
         k_achieved=k_achieved,
         k_achieved_release=int(k_release),

@@ -62,12 +62,26 @@ class FrequencyTable:
     counts: np.ndarray
     record_combo: np.ndarray
     sensitive: dict[str, SensitiveDistribution]
+    #: Data subjects: the subject of every combination (then a combination is one
+    #: subject's distinct QI values, and classes count distinct subjects), or None when
+    #: every record is its own subject.
+    subject_of_combo: np.ndarray | None = None
+    n_subjects: int = 0
     _cache: dict[tuple[int, int], np.ndarray] = field(default_factory=dict, repr=False)
     _cache_bytes: int = field(default=0, repr=False)
 
     @property
     def n_records(self) -> int:
         return int(self.counts.sum())
+
+    @property
+    def by_subject(self) -> bool:
+        return self.subject_of_combo is not None
+
+    @property
+    def n_units(self) -> int:
+        """What privacy figures count: distinct subjects, or records."""
+        return self.n_subjects if self.by_subject else self.n_records
 
     @property
     def n_combos(self) -> int:
@@ -207,8 +221,13 @@ def build_frequency_table(
     sensitive: Sequence[str] = (),
     *,
     source: str | None = None,
+    subjects: np.ndarray | None = None,
 ) -> FrequencyTable:
-    """Read ``table`` into the frequency table of its quasi-identifiers."""
+    """Read ``table`` into the frequency table of its quasi-identifiers.
+
+    ``subjects`` (a code ``0..S-1`` per record) makes the table subject-level: a
+    combination is then one subject's distinct combination of QI values, so that a
+    class can count the distinct subjects it holds."""
     if not quasi_identifiers:
         raise SamverkanError("no quasi-identifier given", file=source)
     for name in [*quasi_identifiers, *sensitive]:
@@ -229,8 +248,22 @@ def build_frequency_table(
     sizes = [h.size for h in hierarchies]
     if table.num_rows == 0:
         raise SamverkanError("the input has no records", file=source)
+    subject_of_combo = None
+    n_subjects = 0
+    if subjects is not None:
+        subjects = np.asarray(subjects, dtype=np.int64)
+        if len(subjects) != table.num_rows or (len(subjects) and subjects.min() < 0):
+            raise SamverkanError("subject codes do not match the records", file=source)
+        n_subjects = int(subjects.max()) + 1 if len(subjects) else 0
+        rows = [*rows, subjects]
+        sizes = [*sizes, max(n_subjects, 1)]
     key, space = pack(rows, sizes)
-    if fits(sizes):
+    if subjects is not None:
+        record_combo, n_combos = group_ids(key, space)
+        first = first_index(record_combo, n_combos)
+        combos = np.stack([r[first] for r in rows[:-1]], axis=1).astype(np.int64)
+        subject_of_combo = subjects[first]
+    elif fits(sizes):
         record_combo, keys = group_keys(key, space)
         n_combos = len(keys)
         combos = unpack(keys, sizes)
@@ -247,4 +280,6 @@ def build_frequency_table(
         counts=counts,
         record_combo=record_combo,
         sensitive=dists,
+        subject_of_combo=subject_of_combo,
+        n_subjects=n_subjects,
     )

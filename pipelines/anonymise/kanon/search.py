@@ -27,7 +27,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from pipelines.anonymise.kanon.classes import Evaluation, partition
+from pipelines.anonymise.kanon.classes import Evaluation, Partition, partition
 from pipelines.anonymise.kanon.frequency import FrequencyTable
 from pipelines.anonymise.kanon.lattice import Lattice
 from pipelines.anonymise.kanon.metrics.base import Metric
@@ -57,6 +57,8 @@ def evaluate_node(
     part = partition(table, tuple(node))
     k_min = max((m.min_class_size for m in models), default=1)
     bad = part.sizes < k_min
+    if table.by_subject:
+        return _evaluate_subjects(table, part, bad, models, max_suppressed, k_min)
     small = int(part.sizes[bad].sum())
     if small > max_suppressed:
         return Evaluation(part, bad, small, small, anonymous=False)
@@ -64,6 +66,59 @@ def evaluate_node(
         bad |= model.violating(part)
     suppressed = int(part.sizes[bad].sum())
     return Evaluation(part, bad, suppressed, small, anonymous=suppressed <= max_suppressed)
+
+
+def _subjects_in(table: FrequencyTable, part: Partition, bad: np.ndarray) -> np.ndarray:
+    """Per subject: does it hold a combination in a ``bad`` class?"""
+    hit = np.zeros(table.n_subjects, dtype=bool)
+    combos = bad[part.class_of_combo]
+    if part.active is not None:
+        combos &= part.active
+    hit[table.subject_of_combo[combos]] = True
+    return hit
+
+
+def _evaluate_subjects(
+    table: FrequencyTable,
+    part: Partition,
+    bad: np.ndarray,
+    models: Sequence[PrivacyModel],
+    max_suppressed: int,
+    k_min: int,
+) -> Evaluation:
+    """Subject-level evaluation: a subject in any violating class is suppressed on all its
+    combinations, which shrinks the other classes it was in; repeated until no class
+    violates a model. The suppressed set only grows, and it shrinks with generalisation
+    (a coarse class that fails holds only fine classes that fail), so k-anonymity and
+    distinct l-diversity stay monotone."""
+    suppressed = _subjects_in(table, part, bad)
+    small = int(suppressed.sum())
+    if small > max_suppressed:
+        return Evaluation(part, bad, small, small, anonymous=False, subject_suppressed=None)
+    count = small
+    while True:
+        if count:
+            part = part.restricted(~suppressed[table.subject_of_combo])
+            bad = part.sizes < k_min
+        for model in models:
+            bad |= model.violating(part)
+        more = _subjects_in(table, part, bad)
+        new = int((more & ~suppressed).sum())
+        if not new:
+            break
+        suppressed |= more
+        count += new
+        if count > max_suppressed:
+            break
+    combo_mask = suppressed[table.subject_of_combo]
+    return Evaluation(
+        part,
+        bad,
+        count,
+        small,
+        anonymous=count <= max_suppressed,
+        subject_suppressed=combo_mask,
+    )
 
 
 class _Search:
