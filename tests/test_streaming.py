@@ -23,7 +23,8 @@ from pipelines.anonymise.policy import apply_policy, qi_hierarchy
 from pipelines.config import REPO_ROOT, Settings
 from pipelines.metadata.stats import column_stats, file_column_stats, read_column
 from pipelines.publish.parquet import ReleaseWriter, read_batches, write_release_parquet
-from pipelines.run import RunContext, _pii_scan, anonymise, extract
+from pipelines.gates import pii_scan as _pii_scan
+from pipelines.run import RunContext, anonymise, extract
 from pipelines.specs import load_spec
 from pipelines.validate import validate_parquet, validate_table
 

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
@@ -47,6 +48,15 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="a quasi-identifier and its hierarchy file; repeat, in order",
     )
     parser.add_argument("--sensitive", action="append", default=[], metavar="NAME")
+    parser.add_argument(
+        "--subject",
+        action="append",
+        default=[],
+        metavar="COLUMN",
+        help="column(s) keying the data subject (e.g. a personal identity number): every "
+        "figure then counts distinct subjects and a subject is suppressed on all its rows; "
+        "the column is left out of OUT. Without it each row is its own subject",
+    )
     parser.add_argument("--k", type=int, default=5)
     parser.add_argument("--l", type=float, default=None, help="l-diversity of sensitive columns")
     parser.add_argument("--l-variant", choices=("distinct", "entropy"), default="distinct")
@@ -129,6 +139,23 @@ def handle(args: argparse.Namespace) -> int:
         t_distance=args.t_distance,
         sensitive=args.sensitive,
     )
+    subjects = None
+    if args.subject:
+        from pipelines.anonymise.kanon.grouping import group_columns
+
+        missing = [name for name in args.subject if name not in table.column_names]
+        if missing:
+            raise SamverkanError(
+                "subject column not in the input", file=str(source), column=missing[0]
+            )
+        codes, cards = [], []
+        for name in args.subject:
+            encoded = pc.dictionary_encode(
+                table.column(name).combine_chunks(), null_encoding="encode"
+            )
+            codes.append(encoded.indices.to_numpy(zero_copy_only=False).astype("int64"))
+            cards.append(max(len(encoded.dictionary), 1))
+        subjects, _ = group_columns(codes, cards)
     result = anonymise(
         table,
         quasi_identifiers,
@@ -139,7 +166,10 @@ def handle(args: argparse.Namespace) -> int:
         metric=args.metric,
         population=population,
         source=str(source),
+        subjects=subjects,
     )
+    if args.subject:
+        result.table = result.table.drop_columns(args.subject)
     out = Path(args.out)
     report_path = Path(args.report)
     for path in (out, report_path):
@@ -153,8 +183,9 @@ def handle(args: argparse.Namespace) -> int:
             raise SamverkanError(f"cannot write output ({exc.strerror})", file=str(path)) from None
     levels = ",".join(str(v) for v in result.transformation.values())
     log.info(
-        "anonymised %d records: transformation %s, %d suppressed, %s %.6g",
+        "anonymised %d records%s: transformation %s, %d records suppressed, %s %.6g",
         result.records,
+        f" of {result.details.get('subjects')} subjects" if args.subject else "",
         levels,
         result.suppressed_records,
         result.metric,
