@@ -33,7 +33,15 @@ REPO = Path(__file__).resolve().parent.parent
 RESULTS = REPO / "bench" / "results"
 DEFAULT_SIZES = (100_000, 1_000_000)
 LARGE = 10_000_000
-STAGE_NAMES = ("extract", "validate_raw", "anonymise", "validate_release", "publish")
+STAGE_NAMES = (
+    "extract",
+    "validate_raw",
+    "anonymise",
+    "validate_release",
+    "privacy_gate",
+    "pii_gate",
+    "publish",
+)
 
 sys.path.insert(0, str(REPO))
 

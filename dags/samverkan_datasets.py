@@ -74,6 +74,15 @@ def build_dag(config: DagConfig):
         def validate_release(_: dict) -> dict:
             return _run(config.dataset, "validate_release")
 
+        # The gates' verdict cannot change on a retry: they fail once, with their own message.
+        @task(retries=0)
+        def privacy_gate(_: dict) -> dict:
+            return _run(config.dataset, "privacy_gate")
+
+        @task(retries=0)
+        def pii_gate(_: dict) -> dict:
+            return _run(config.dataset, "pii_gate")
+
         @task(outlets=[release_asset(config.dataset, config.tier)])
         def publish(_: dict) -> dict:
             return _run(config.dataset, "publish")
@@ -87,7 +96,8 @@ def build_dag(config: DagConfig):
             run_id, version = _run_ids()
             return run_project_release(config.dataset, project, run_id=run_id, version=version)
 
-        published = publish(validate_release(anonymise(validate_raw(extract()))))
+        checked = validate_release(anonymise(validate_raw(extract())))
+        published = publish(pii_gate(privacy_gate(checked)))
         project_release.expand(project=projects_with_grant(published))
 
     return pipeline()

@@ -275,7 +275,9 @@ def granted_projects(dataset: str) -> list[str]:
 def run_project_release(dataset: str, project: str, *, run_id: str, version: str) -> dict[str, Any]:
     """Every stage of one project's pseudonymised release of the dataset."""
     summary: dict[str, Any] = {}
-    for stage in ("extract", "validate_raw", "anonymise", "validate_release", "publish"):
+    from pipelines.run import STAGES
+
+    for stage in STAGES:
         summary = run_stage(
             dataset,
             stage,

@@ -109,6 +109,8 @@ def test_dagbag_has_one_dag_per_spec_and_no_import_errors(airflow_home: Path) ->
             "validate_raw",
             "anonymise",
             "validate_release",
+            "privacy_gate",
+            "pii_gate",
             "publish",
             "projects_with_grant",
             "project_release",

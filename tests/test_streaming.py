@@ -21,9 +21,9 @@ import pytest
 from pipelines.anonymise.kanon import anonymise as kanon_anonymise
 from pipelines.anonymise.policy import apply_policy, qi_hierarchy
 from pipelines.config import REPO_ROOT, Settings
+from pipelines.gates import pii_scan as _pii_scan
 from pipelines.metadata.stats import column_stats, file_column_stats, read_column
 from pipelines.publish.parquet import ReleaseWriter, read_batches, write_release_parquet
-from pipelines.gates import pii_scan as _pii_scan
 from pipelines.run import RunContext, anonymise, extract
 from pipelines.specs import load_spec
 from pipelines.validate import validate_parquet, validate_table

@@ -63,7 +63,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--t", type=float, default=None, help="t-closeness of sensitive columns")
     parser.add_argument("--t-distance", choices=("equal", "ordered"), default="equal")
     parser.add_argument(
-        "--suppression-limit", type=float, default=0.0, help="share of records, e.g. 0.05"
+        "--suppression-limit",
+        type=float,
+        default=0.0,
+        help="share of records (of subjects with --subject) that may be suppressed, e.g. 0.05",
     )
     parser.add_argument("--metric", choices=METRIC_CHOICES, default="loss")
     parser.add_argument(

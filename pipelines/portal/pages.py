@@ -63,7 +63,17 @@ def _pick(data: dict[str, Any], *paths: str) -> Any:
 def _risk(manifest: dict[str, Any]) -> dict[str, Any]:
     anon = manifest.get("anonymisation") or {}
     drill = anon.get("linkage_drill") or {}
+    subject = anon.get("subject") or {}
+    gate = ((manifest.get("validation") or {}).get("release") or {}).get("privacy_gate") or {}
     return {
+        "subject_unit": subject.get("unit", "records"),
+        "subject_keys": subject.get("key_columns", []),
+        "subject_description": subject.get("description"),
+        "subject_rule": subject.get("reference_record"),
+        "subjects": anon.get("subjects"),
+        "suppressed_subjects": anon.get("suppressed_subjects"),
+        "singled_out_a": _pick(gate, "attacker_a.unique_share"),
+        "singled_out_b": _pick(gate, "attacker_b.unique_share"),
         "k_required": anon.get("k_required"),
         "k_achieved": anon.get("k_achieved"),
         "l_required": anon.get("l_required"),
@@ -78,7 +88,13 @@ def _risk(manifest: dict[str, Any]) -> dict[str, Any]:
         "prosecutor_avg": _pick(anon, "risk.prosecutor.average", "risk.prosecutor_avg"),
         "uniques_share": _pick(anon, "risk.sample_uniques", "risk.uniques_share"),
         "information_loss": _pick(anon, "information_loss.loss"),
-        "linkage": drill.get("expected_reidentification_share") if drill.get("performed") else None,
+        "linkage": (
+            _pick(
+                drill, "subject_expected_reidentification_share", "expected_reidentification_share"
+            )
+            if drill.get("performed")
+            else None
+        ),
         "linkage_attributes": drill.get("public_attributes", []),
         "dropped": anon.get("dropped_columns", []),
         "pseudonymised": anon.get("pseudonymised_columns", []),

@@ -162,3 +162,26 @@ def test_cli_missing_column(files):
                 str(folder / "r.json"),
             ]
         )
+
+
+def test_cli_subject_counts_people_and_leaves_the_key_out(tmp_path):
+    """Two people with four records each at one age: k=2 by rows, k=1 by people."""
+    data = tmp_path / "long.csv"
+    rows = ["pnr;age"] + [f"p{p};{20 + 10 * p}" for p in range(2) for _ in range(4)]
+    data.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    age = tmp_path / "age.csv"
+    age.write_text("20;*\n30;*\n", encoding="utf-8")
+    common = [str(data), "--qi", f"age={age}", "--k", "2", "--suppression-limit", "0"]
+    by_row = tmp_path / "rows.json"
+    assert _run([*common, "--out", str(tmp_path / "r.parquet"), "--report", str(by_row)]) == 0
+    assert json.loads(by_row.read_text())["transformation"] == {"age": 0}
+    by_person = tmp_path / "people.json"
+    out = tmp_path / "p.parquet"
+    code = _run([*common, "--subject", "pnr", "--out", str(out), "--report", str(by_person)])
+    assert code == 0
+    report = json.loads(by_person.read_text())
+    assert report["transformation"] == {"age": 1}
+    assert report["unit"] == "subjects"
+    assert report["subjects"] == 2
+    assert report["k_achieved"] == 2
+    assert "pnr" not in pq.read_schema(out).names
