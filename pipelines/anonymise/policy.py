@@ -191,7 +191,8 @@ def _unattainable(spec: DatasetSpec, records: int, subjects: int | None = None) 
     return ValidationFailed(
         "anonymisation policy cannot be met: no generalisation within the spec's hierarchy "
         f"levels satisfies {', '.join(models)} with at most {allowed} of {records} "
-        f"{'records' if subjects is None else 'data subjects'} suppressed (suppression limit {policy.suppression_limit:.1%}); coarsen the "
+        f"{'records' if subjects is None else 'data subjects'} suppressed "
+        f"(suppression limit {policy.suppression_limit:.1%}); coarsen the "
         "hierarchies, use level: auto, or raise the suppression limit",
         dataset=spec.name,
     )
