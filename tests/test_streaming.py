@@ -14,12 +14,16 @@ import json
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
 from pipelines.anonymise.kanon import anonymise as kanon_anonymise
+from pipelines.anonymise.kanon import privacy_models
+from pipelines.anonymise.kanon.models import KnownValueAnonymity
 from pipelines.anonymise.policy import apply_policy, qi_hierarchy
+from pipelines.anonymise.subjects import at_reference, reference_rows, subject_codes
 from pipelines.config import REPO_ROOT, Settings
 from pipelines.gates import pii_scan as _pii_scan
 from pipelines.metadata.stats import column_stats, file_column_stats, read_column
@@ -36,6 +40,12 @@ def _without_timings(report: dict[str, Any]) -> dict[str, Any]:
     out = {k: v for k, v in report.items() if k != "runtime_s"}
     out["engine"] = {k: v for k, v in report["engine"].items() if k not in ("runtime_s", "search")}
     return out
+
+
+def _in_source_order(ctx: RunContext) -> pa.Table:
+    """The shuffled candidate back in extract order (through the raw zone's row map)."""
+    source_rows = pq.read_table(ctx.source_rows_path).column("source_row").to_numpy()
+    return pq.read_table(ctx.candidate_path).take(pa.array(np.argsort(source_rows)))
 
 
 def _extracted(sources: Settings, tier: str = "open", batch_rows: int = 317) -> RunContext:
@@ -65,10 +75,12 @@ def test_streamed_anonymise_equals_the_whole_table_policy(
 
     key = ctx.pseudonym_key if tier == "project" else None
     whole = apply_policy(raw, ctx.spec, tier=tier, key=key)  # type: ignore[arg-type]
-    streamed = pq.read_table(ctx.candidate_path)
+    streamed = _in_source_order(ctx)
     assert streamed.schema.remove_metadata().equals(whole.table.schema)
     assert streamed.equals(whole.table.replace_schema_metadata(streamed.schema.metadata))
-    assert report["suppressed_records"] > 0  # the case where order and suppression matter
+    # the case where order and suppression matter (on this small extract the open tier
+    # generalises instead of suppressing; the project tier suppresses)
+    assert report["suppressed_records"] > 0 or tier == "open"
     kept = {k: v for k, v in report.items() if k != "aggregates"}
     assert _without_timings(kept) == _without_timings(whole.report)
     assert json.loads(json.dumps(report)) == report  # still a JSON-ready, value-free report
@@ -82,21 +94,33 @@ def test_streamed_quasi_identifiers_equal_the_engine_recoding_the_whole_table(
     ctx = _extracted(sources)
     anonymise(ctx)
     raw = pq.read_table(ctx.extract_path)
-    policy = ctx.spec.anonymisation
-    qis = [c for c in ctx.spec.columns if c.role == "quasi_identifier"]
+    spec = ctx.spec
+    policy = spec.anonymisation
+    assert spec.subject is not None
+    subjects = subject_codes(raw.column, spec, raw.num_rows)
+    reference = reference_rows(subjects, raw.column, spec.subject.order_by)
+    qis = [c for c in spec.columns if c.role == "quasi_identifier"]
     columns, hierarchies = {}, {}
     for column in qis:
-        columns[column.name], hierarchies[column.name] = qi_hierarchy(
-            raw.column(column.name), column
-        )
+        values = raw.column(column.name)
+        if column.per_subject:
+            values = at_reference(values, subjects, reference)
+        columns[column.name], hierarchies[column.name] = qi_hierarchy(values, column)
+    sensitive = [c.name for c in spec.columns if c.role == "sensitive"]
+    for name in sensitive:
+        columns[name] = raw.column(name)
+    models = privacy_models(k=policy.k, l=policy.l_diversity, sensitive=sensitive)
     result = kanon_anonymise(
         pa.table(columns),
         hierarchies,
-        k=policy.k,
+        k=None,
+        models=[*models, *(KnownValueAnonymity(name, 2) for name in sensitive)],
+        sensitive=sensitive,
         suppression_limit=policy.suppression_limit,
         metric=policy.metric,
+        subjects=subjects,
     )
-    streamed = pq.read_table(ctx.candidate_path, columns=[c.name for c in qis])
+    streamed = _in_source_order(ctx).select([c.name for c in qis])
     for column in qis:
         assert streamed.column(column.name).equals(result.table.column(column.name)), column.name
 

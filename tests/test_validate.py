@@ -150,8 +150,9 @@ def _release_data(dataset: str, tier: str = "open") -> tuple[dict[str, list[Any]
             "postnummer": ["141"] * N,
             "inkom_datum": ["2024-03"] * N,
             "beslut_datum": ["2024-04", None] * (N // 2),
+            "handlaggningsdagar": ["0-29", "180+"] * (N // 2),
         },
-        "kontaktcenter": {"tidpunkt": ["2025-03"] * N},
+        "kontaktcenter": {"tidpunkt": ["2025-03"] * N, "losningstid_min": ["0-14", "*"] * (N // 2)},
         "kolada": {},
     }[dataset]
     out: dict[str, list[Any]] = {}

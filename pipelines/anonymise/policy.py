@@ -286,9 +286,10 @@ def _no_qi_report(records: int, k: int, units: int | None = None) -> dict[str, A
 
 
 def _known_values(spec: DatasetSpec, tier: Tier) -> list[str]:
-    """Coded sensitive columns of an open release with personal data: attacker (a) of the
-    privacy gate knows them, so the engine keeps every value held by two subjects or more."""
-    if tier != "open" or (spec.subject is not None and not spec.subject.personal_data):
+    """Coded sensitive columns of an open release of a spec that declares its data subject
+    (with personal data): attacker (a) of the privacy gate knows them, so the engine keeps
+    every value held by two subjects or more."""
+    if tier != "open" or spec.subject is None or not spec.subject.personal_data:
         return []
     return [
         c.name

@@ -244,7 +244,9 @@ def privacy_gate(
     attacker_a["limit"] = policy.attacker_unique_limit
     report["attacker_a"] = attacker_a
     report["attacker_b"] = attacker_b
-    personal = spec.subject is None or spec.subject.personal_data
+    # blocks where the spec declares its data subject (every shipped spec does); a spec
+    # without one gets the figures only
+    personal = spec.subject is not None and spec.subject.personal_data
     if tier == "open" and personal and attacker_a["unique_share"] > policy.attacker_unique_limit:
         worst = list(attacker_a.get("unique_share_without", {}))[:3]
         raise _fail(
