@@ -38,8 +38,8 @@ STAGE_NAMES = (
     "validate_raw",
     "anonymise",
     "validate_release",
-    "privacy_gate",
     "pii_gate",
+    "privacy_gate",
     "publish",
 )
 

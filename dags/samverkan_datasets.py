@@ -97,7 +97,7 @@ def build_dag(config: DagConfig):
             return run_project_release(config.dataset, project, run_id=run_id, version=version)
 
         checked = validate_release(anonymise(validate_raw(extract())))
-        published = publish(pii_gate(privacy_gate(checked)))
+        published = publish(privacy_gate(pii_gate(checked)))
         project_release.expand(project=projects_with_grant(published))
 
     return pipeline()

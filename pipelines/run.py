@@ -49,8 +49,8 @@ STAGES = (
     "validate_raw",
     "anonymise",
     "validate_release",
-    "privacy_gate",
     "pii_gate",
+    "privacy_gate",
     "publish",
 )
 _SAFE = re.compile(r"[^A-Za-z0-9_.-]+")

@@ -25,7 +25,7 @@ def test_free_text_kept_by_mistake_is_blocked_before_publish(sources: Settings) 
     assert not result.ok
     assert "PII gate" in result.error and "column beskrivning" in result.error
     assert list_snapshots(sources.release_dir) == []
-    report = next(sources.raw_dir.rglob("pii_findings_release candidate.json"))
+    report = next(sources.raw_dir.rglob("pii_findings_release_candidate.json"))
     findings = json.loads(report.read_text())
     assert {f["kind"] for f in findings} >= {"personnummer", "namn", "telefon"}
     planted = {
