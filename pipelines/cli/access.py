@@ -148,7 +148,7 @@ def _audit(args: argparse.Namespace) -> int:
         else:
             print(
                 "\t".join(
-                    str(x if x is not None else "-")
+                    audit.printable(str(x if x is not None else "-")) or "-"
                     for x in (
                         e.at.isoformat(timespec="seconds"),
                         e.token_id,

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import logging
-from pathlib import Path
 
 from pipelines.config import Settings
 from pipelines.errors import SamverkanError
@@ -54,8 +53,11 @@ def handle(args: argparse.Namespace) -> int:
 
     from pipelines.metadata.urls import BASE_URL_ENV
     from pipelines.portal.app import create_app
+    from pipelines.secrets import refuse_placeholders
+    from pipelines.storage import to_path
 
-    store = Path(args.store) if args.store else Settings.from_env().release_dir
+    refuse_placeholders(options={"--access-db": args.access_db})
+    store = to_path(args.store) if args.store else Settings.from_env().release_dir
     if not store.is_dir():
         raise SamverkanError(f"release store {store} does not exist; run `samverkan run` first")
     base_url = args.base_url or os.environ.get(BASE_URL_ENV) or f"http://{args.host}:{args.port}"

@@ -127,8 +127,6 @@ def read_column(path: Path, name: str) -> pa.ChunkedArray:
 
 
 def sha256_file(path: Path) -> str:
-    digest = hashlib.sha256()
+    """The hex sha256 of a file (local or on an object store), read in chunks."""
     with path.open("rb") as fh:
-        while chunk := fh.read(CHUNK):
-            digest.update(chunk)
-    return digest.hexdigest()
+        return hashlib.file_digest(fh, "sha256").hexdigest()

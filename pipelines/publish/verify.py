@@ -12,7 +12,7 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
-from pipelines.publish.parquet import CHUNK, sha256_file
+from pipelines.publish.parquet import sha256_file
 from pipelines.publish.store import MANIFEST, STAGING, SnapshotRef, StoreLike, list_snapshots
 from pipelines.storage import Storage, open_storage
 
@@ -29,11 +29,8 @@ class VerifyReport:
 
 
 def _sha256_remote(storage: Storage, rel: str) -> str:
-    digest = hashlib.sha256()
     with storage.open(rel) as fh:
-        while chunk := fh.read(CHUNK):
-            digest.update(chunk)
-    return digest.hexdigest()
+        return hashlib.file_digest(fh, "sha256").hexdigest()
 
 
 def _check_files(label: str, entries: list[dict], sizes: dict[str, int], sha) -> list[str]:
