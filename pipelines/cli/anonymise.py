@@ -20,6 +20,7 @@ import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
 from pipelines.errors import SamverkanError
+from pipelines.specs.model import AnonymisationPolicy
 
 if TYPE_CHECKING:
     from pipelines.anonymise.kanon import Hierarchy
@@ -53,7 +54,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--t", type=float, default=None, help="t-closeness of sensitive columns")
     parser.add_argument("--t-distance", choices=("equal", "ordered"), default="equal")
     parser.add_argument(
-        "--suppression-limit", type=float, default=0.0, help="share of records, e.g. 0.05"
+        "--suppression-limit",
+        type=float,
+        default=AnonymisationPolicy().suppression_limit,
+        help="share of records that may be suppressed (default, as in a spec: %(default)s)",
     )
     parser.add_argument("--metric", choices=METRIC_CHOICES, default="loss")
     parser.add_argument(

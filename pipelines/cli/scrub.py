@@ -46,7 +46,14 @@ def handle(args: argparse.Namespace) -> int:
         raise SamverkanError("--columns names no column")
     if not args.input.is_file():
         raise SamverkanError("input file does not exist", file=str(args.input))
-    if _is_parquet(args.input):
+    parquet_in = _is_parquet(args.input)
+    if (args.out.suffix.lower() in PARQUET_SUFFIXES) != parquet_in:
+        raise SamverkanError(
+            f"--out must name a {'Parquet' if parquet_in else 'CSV'} file like the input "
+            "(scrub writes the input's format)",
+            file=str(args.out),
+        )
+    if parquet_in:
         counts = scrub_parquet(args.input, args.out, columns)
     else:
         counts = scrub_csv(args.input, args.out, columns)
@@ -57,8 +64,11 @@ def handle(args: argparse.Namespace) -> int:
     return 0
 
 
+PARQUET_SUFFIXES = {".parquet", ".pq", ".parq"}
+
+
 def _is_parquet(path: Path) -> bool:
-    if path.suffix.lower() in {".parquet", ".pq", ".parq"}:
+    if path.suffix.lower() in PARQUET_SUFFIXES:
         return True
     with path.open("rb") as fh:
         return fh.read(4) == b"PAR1"

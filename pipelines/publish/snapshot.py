@@ -98,6 +98,11 @@ def _cleanup_remote_leases(
     return removed
 
 
+def _stage_prefix(tier: str, dataset: str) -> str:
+    """Staging folder names, flat: ``project/alpha`` becomes ``project+alpha``."""
+    return f"{tier.replace('/', '+')}__{dataset}__"
+
+
 def cleanup_staging(
     store: StoreLike, tier: str, dataset: str, *, before: dt.datetime | None = None
 ) -> int:
@@ -112,7 +117,7 @@ def cleanup_staging(
     removed = 0
     if not staging.exists():
         return 0
-    for entry in staging.glob(f"{tier}__{dataset}__*"):
+    for entry in staging.glob(f"{_stage_prefix(tier, dataset)}*"):
         try:
             pid = int(entry.name.split("__")[3])
         except (IndexError, ValueError):
@@ -287,7 +292,7 @@ def publish_snapshot(
     staging_root = store / STAGING
     staging_root.mkdir(parents=True, exist_ok=True)
     nonce = uuid.uuid4().hex[:8]
-    stage = staging_root / f"{tier}__{dataset}__{base_version}__{os.getpid()}__{nonce}"
+    stage = staging_root / f"{_stage_prefix(tier, dataset)}{base_version}__{os.getpid()}__{nonce}"
     try:
         _stage_data(stage, data_files)
         checksums = _data_checksums(stage)

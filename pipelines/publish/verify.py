@@ -85,8 +85,12 @@ def verify_store(store: StoreLike, dataset: str | None = None) -> VerifyReport:
     storage = open_storage(store)
     if storage.is_local:
         staging = storage.base / STAGING
-        if staging.exists():
-            report.orphaned_staging = sorted(p.name for p in staging.iterdir())
+        if staging.exists():  # an empty folder is no unfinished publish
+            report.orphaned_staging = sorted(
+                p.name
+                for p in staging.iterdir()
+                if p.is_file() or any(f.is_file() for f in p.rglob("*"))
+            )
     else:  # leases of publishers, and version prefixes that never got their manifest
         files = [PurePosixPath(rel) for rel in storage.files()]
         trusted = {f.parent for f in files if f.name == MANIFEST}
