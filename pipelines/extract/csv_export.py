@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import codecs
 import csv
+import logging
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -25,6 +26,8 @@ import pyarrow.csv as pacsv
 from pipelines.errors import ExtractError
 from pipelines.extract.convert import Where, arrow_schema, convert_text, first_nul
 from pipelines.specs.model import Column, CsvSource
+
+log = logging.getLogger(__name__)
 
 SNIFF_BYTES = 1 << 20
 BLOCK_BYTES = 16 << 20
@@ -145,8 +148,31 @@ def sniff(path: Path, source: CsvSource, dataset: str) -> CsvDialect:
     header = [_clean_header(h) for h in next(csv.reader([first_line], delimiter=delimiter))]
     decimal = source.decimal
     if decimal == "auto":
-        decimal = "," if delimiter == ";" else "."
+        decimal = detect_decimal(text, delimiter)
     return CsvDialect(encoding=encoding, delimiter=delimiter, decimal=decimal, header=header)
+
+
+_COMMA_NUMBER = re.compile(r"^[-+]?\d[\d \u00a0]*,\d+$")
+_POINT_NUMBER = re.compile(r"^[-+]?\d+\.\d+$")
+SNIFF_LINES = 1000
+
+
+def detect_decimal(text: str, delimiter: str) -> str:
+    """The decimal mark the sample's numbers use; by the delimiter when none shows it.
+
+    A ``;``-separated Swedish export writes ``1,5``, but so may a tab-separated one: the
+    cells decide, not the delimiter.
+    """
+    comma = point = 0
+    lines = text.splitlines()[1 : SNIFF_LINES + 1]
+    for row in csv.reader(lines, delimiter=delimiter):
+        for cell in row:
+            cell = cell.strip()
+            comma += bool(_COMMA_NUMBER.match(cell))
+            point += bool(_POINT_NUMBER.match(cell))
+    if comma or point:
+        return "," if comma > point else "."
+    return "," if delimiter == ";" else "."
 
 
 def _check_header(dialect: CsvDialect, columns: list[Column], dataset: str, label: str) -> None:
@@ -165,6 +191,15 @@ def _check_header(dialect: CsvDialect, columns: list[Column], dataset: str, labe
                 file=label,
                 column=col.source_name,
             )
+    extra = [name for name in dialect.header if name not in {c.source_name for c in columns}]
+    if extra:
+        log.warning(
+            "dataset %s, file %s: %d source column(s) not in the spec, not extracted: %s",
+            dataset,
+            label,
+            len(extra),
+            ", ".join(extra),
+        )
 
 
 _ROW_RE = re.compile(r"[Rr]ow #?(\d+)")
