@@ -22,9 +22,10 @@ REPO = Path(__file__).resolve().parent.parent
 SHARED_DATA = REPO.parent / "shared" / "data"
 TEST_ROWS = 3000
 TEST_SEED = 7
+KEPT_ENV = ("SAMVERKAN_TEST_POSTGRES_URL", "SAMVERKAN_ADULT_DIR")  # test inputs, not settings
 
 for _name in list(os.environ):
-    if _name.startswith("SAMVERKAN_") and _name != "SAMVERKAN_TEST_POSTGRES_URL":
+    if _name.startswith("SAMVERKAN_") and _name not in KEPT_ENV:
         os.environ.pop(_name)
 
 
