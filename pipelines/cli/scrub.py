@@ -11,13 +11,13 @@ import argparse
 import csv
 import io
 import logging
-import os
 from collections import Counter
 from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from pipelines.atomic import write_bytes_atomic
 from pipelines.errors import SamverkanError
 from pipelines.pii.detectors import detect
 from pipelines.pii.scrub import scrub_array
@@ -84,13 +84,6 @@ def _count(values: list[str | None]) -> Counter[str]:
     return counts
 
 
-def _write_atomically(out: Path, data: bytes) -> None:
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out.with_name(f".{out.name}.tmp")
-    tmp.write_bytes(data)
-    os.replace(tmp, out)
-
-
 # --------------------------------------------------------------------------- Parquet
 def scrub_parquet(src: Path, out: Path, columns: list[str]) -> dict[str, Counter[str]]:
     """Scrub ``columns`` of a Parquet file; schema and metadata are kept."""
@@ -112,7 +105,7 @@ def scrub_parquet(src: Path, out: Path, columns: list[str]) -> dict[str, Counter
         table = table.set_column(i, table.schema.field(i), scrubbed)
     sink = pa.BufferOutputStream()
     pq.write_table(table, sink)
-    _write_atomically(out, sink.getvalue().to_pybytes())
+    write_bytes_atomic(out, sink.getvalue().to_pybytes())
     return counts
 
 
@@ -162,5 +155,5 @@ def scrub_csv(src: Path, out: Path, columns: list[str]) -> dict[str, Counter[str
     writer = csv.writer(buffer, delimiter=delimiter, lineterminator=newline)
     writer.writerows(rows)
     data = buffer.getvalue().encode(encoding, errors="strict")
-    _write_atomically(out, (b"\xef\xbb\xbf" if bom else b"") + data)
+    write_bytes_atomic(out, (b"\xef\xbb\xbf" if bom else b"") + data)
     return counts
