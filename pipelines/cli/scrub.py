@@ -18,6 +18,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from pipelines.atomic import write_bytes_atomic
+from pipelines.csvtext import decode, detect_delimiter
 from pipelines.errors import SamverkanError
 from pipelines.pii.detectors import detect
 from pipelines.pii.scrub import scrub_array
@@ -116,24 +117,14 @@ def _is_string(t: pa.DataType) -> bool:
 
 
 # --------------------------------------------------------------------------- CSV
-def _read_csv_text(raw: bytes) -> tuple[str, str, bool]:
-    """``(text, encoding, has_bom)``: BOM, then UTF-8, then Windows-1252."""
-    if raw.startswith(b"\xef\xbb\xbf"):
-        return raw[3:].decode("utf-8"), "utf-8", True
-    try:
-        return raw.decode("utf-8"), "utf-8", False
-    except UnicodeDecodeError:
-        return raw.decode("cp1252"), "cp1252", False
-
-
 def scrub_csv(src: Path, out: Path, columns: list[str]) -> dict[str, Counter[str]]:
     """Scrub ``columns`` of a CSV file, keeping delimiter, encoding and line endings."""
     try:
-        text, encoding, bom = _read_csv_text(src.read_bytes())
+        text, encoding, bom = decode(src.read_bytes())
     except (OSError, UnicodeDecodeError) as exc:
         raise SamverkanError(f"cannot read CSV ({type(exc).__name__})", file=str(src)) from exc
     first = text.split("\n", 1)[0]
-    delimiter = max(";,\t|", key=first.count) if first else ","
+    delimiter = detect_delimiter(first)
     newline = "\r\n" if "\r\n" in text[: len(first) + 2] else "\n"
     rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
     if not rows:
