@@ -53,6 +53,7 @@ def handle(args: argparse.Namespace) -> int:
 
     from pipelines.metadata.urls import BASE_URL_ENV
     from pipelines.portal.app import create_app
+    from pipelines.portal.server import portal_config
     from pipelines.secrets import refuse_placeholders
     from pipelines.storage import to_path
 
@@ -63,5 +64,5 @@ def handle(args: argparse.Namespace) -> int:
     base_url = args.base_url or os.environ.get(BASE_URL_ENV) or f"http://{args.host}:{args.port}"
     app = create_app(store, access_db=args.access_db, base_url=base_url)
     log.info("serving %s on %s", store, base_url)
-    uvicorn.run(app, host=args.host, port=args.port, log_level="info", access_log=False)
+    uvicorn.Server(portal_config(app, args.host, args.port)).run()
     return 0

@@ -287,3 +287,38 @@ def test_the_manifest_download_of_a_project_is_not_cached_nor_publicly_cacheable
     assert response.status_code == 401
     assert response.headers["cache-control"] == "private, no-store"
     assert json.loads(response.text)["error"] == "no_token"
+
+
+def test_a_client_too_slow_with_its_headers_is_cut_off(live_portal) -> None:
+    """The live portal runs with a 2 s head deadline (tests/portal/conftest.py)."""
+    import socket
+    import time
+
+    with socket.create_connection((live_portal.host, live_portal.port), timeout=10) as sock:
+        started = time.monotonic()
+        sock.sendall(b"GET / HTTP/1.1\r\nHost: x\r\n")
+        closed_after = None
+        for _ in range(20):  # one more header line every half second, never the blank line
+            time.sleep(0.5)
+            try:
+                sock.sendall(b"X-Slow: 1\r\n")
+                if sock.recv(1, socket.MSG_DONTWAIT) == b"":
+                    closed_after = time.monotonic() - started
+                    break
+            except BlockingIOError:
+                continue
+            except OSError:
+                closed_after = time.monotonic() - started
+                break
+    assert closed_after is not None and closed_after < 4, closed_after
+
+
+def test_a_prompt_client_is_served_on_a_kept_alive_connection(live_portal) -> None:
+    import http.client
+
+    conn = http.client.HTTPConnection(live_portal.host, live_portal.port, timeout=10)
+    for _ in range(3):
+        conn.request("GET", "/healthz")
+        response = conn.getresponse()
+        assert response.status == 200 and b'"ok":true' in response.read()
+    conn.close()
