@@ -2,7 +2,7 @@
 
 Each response names the file's sha256 (``ETag``, ``X-Checksum-SHA256``, ``Digest`` and
 ``Repr-Digest``). On a local store Starlette's ``FileResponse`` serves Range (206),
-If-Range and HEAD; on an object store the file is streamed whole (``Accept-Ranges: none``).
+If-Range and HEAD; on an object store ``pipelines.portal.remote`` streams it (one range).
 Project-tier files need a bearer token of a researcher in that project holding a grant; a
 withdrawn version answers 410. Every attempt, whatever its outcome, is written to the audit
 log once its reply has gone out (``pipelines.portal.audited``).
@@ -16,12 +16,11 @@ from __future__ import annotations
 import base64
 import logging
 import re
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 from starlette.requests import Request
-from starlette.responses import FileResponse, JSONResponse, Response, StreamingResponse
+from starlette.responses import FileResponse, JSONResponse, Response
 
 from pipelines.portal.audited import Audited
 from pipelines.portal.catalogue import (
@@ -33,12 +32,12 @@ from pipelines.portal.catalogue import (
 )
 from pipelines.portal.guard import check_access, refusal_headers
 from pipelines.portal.paths import BadPath, FileRequest, parse_file_path
+from pipelines.portal.remote import Unsatisfiable, remote_file_response
 from pipelines.publish.store import MANIFEST
 from pipelines.storage import StorePath
 
 log = logging.getLogger(__name__)
 
-CHUNK = 256 * 1024
 MAX_RANGE_DIGITS = 18  # a byte offset longer than this is beyond any file we hold
 LONG_NUMBER = re.compile(rf"\d{{{MAX_RANGE_DIGITS + 1},}}")
 MEDIA_TYPES = {
@@ -108,12 +107,6 @@ def _error(request: Request, refusal: Refusal) -> Response:
     )
 
 
-def _read(path: StorePath) -> Iterator[bytes]:
-    with path.open("rb") as fh:
-        while chunk := fh.read(CHUNK):
-            yield chunk
-
-
 def _respond(
     request: Request, path: StorePath, sha: str, version: str, req: FileRequest
 ) -> Response:
@@ -122,19 +115,17 @@ def _respond(
     if request.headers.get("if-none-match") in (f'"{sha}"', "*"):
         return Response(status_code=304, headers=headers)
     size = path.stat().st_size
+    unsatisfiable = {"Content-Range": f"bytes */{size}"}
     if LONG_NUMBER.search(request.headers.get("range", "")):
-        raise Refusal(
-            416,
-            "range_not_satisfiable",
-            "range outside the file",
-            {"Content-Range": f"bytes */{size}"},
-        )
+        raise Refusal(416, "range_not_satisfiable", "range outside the file", unsatisfiable)
     if isinstance(path, Path):
         return FileResponse(path, headers=headers, media_type=media, stat_result=path.stat())
-    headers |= {"Accept-Ranges": "none", "Content-Length": str(size)}
-    if request.method == "HEAD":
-        return Response(status_code=200, headers=headers, media_type=media)
-    return StreamingResponse(_read(path), headers=headers, media_type=media)
+    try:
+        return remote_file_response(request, path, size, headers, media)
+    except Unsatisfiable:
+        raise Refusal(
+            416, "range_not_satisfiable", "range outside the file", unsatisfiable
+        ) from None
 
 
 def serve_file(request: Request, rest: str) -> Audited:

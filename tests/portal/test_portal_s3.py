@@ -41,7 +41,18 @@ def test_the_portal_serves_an_s3_store(s3_store, world, tmp_path) -> None:
     assert http.get(f"/files/open/hemtjanst/{v1}/manifest.json").status_code == 200
     assert http.get(f"/files/open/hemtjanst/{v3}/{DATA}").status_code == 410
     assert http.get(f"/api/v1/datasets/hemtjanst/versions/{v3}").status_code == 410
-    rows = audit.entries(engine)
+    ranged = http.get(f"/files/open/hemtjanst/{v1}/{DATA}", headers={"Range": "bytes=100-"})
+    assert ranged.status_code == 206 and ranged.content == expected[100:]
+    assert ranged.headers["content-range"] == f"bytes 100-{len(expected) - 1}/{len(expected)}"
+    other = http.get(
+        f"/files/open/hemtjanst/{v1}/{DATA}", headers={"Range": "bytes=0-9", "If-Range": '"x"'}
+    )
+    assert other.status_code == 200 and other.content == expected
+    outside = http.get(
+        f"/files/open/hemtjanst/{v1}/{DATA}", headers={"Range": f"bytes={len(expected)}-"}
+    )
+    assert outside.status_code == 416
+    rows = audit.entries(engine)[:4]
     assert [(r.status, r.bytes) for r in rows] == [
         (200, len(expected)),
         (200, 0),
@@ -66,3 +77,29 @@ def test_serve_refuses_a_placeholder_in_the_access_db_url(world, capsys) -> None
     assert main(["serve", "--store", str(world.store), "--access-db", url]) == 2
     err = capsys.readouterr().err
     assert "--access-db" in err and "change-me" not in err
+
+
+@pytest.mark.parametrize(
+    ("header", "expected"),
+    [
+        ("bytes=0-9", (0, 9)),
+        ("bytes=90-", (90, 99)),
+        ("bytes=-5", (95, 99)),
+        ("bytes=50-500", (50, 99)),
+        ("bytes=0-1,5-9", None),
+        ("items=0-1", None),
+        (None, None),
+    ],
+)
+def test_one_byte_range_of_a_remote_file(header, expected) -> None:
+    from pipelines.portal.remote import byte_range
+
+    assert byte_range(header, 100) == expected
+
+
+@pytest.mark.parametrize("header", ["bytes=100-", "bytes=-0", "bytes=9-3"])
+def test_unsatisfiable_ranges_of_a_remote_file(header) -> None:
+    from pipelines.portal.remote import Unsatisfiable, byte_range
+
+    with pytest.raises(Unsatisfiable):
+        byte_range(header, 100)
