@@ -2,19 +2,22 @@
 
 A copied ``.env.example`` runs, so nothing would tell an operator that the portal's object
 store key or a database password is still the published example. Secrets are the
-variables whose names say so (password, secret, key, token, or a URL that may carry a
-password); the error names the variable, never its value.
+variables whose names say so (password, secret, key, token, a connection or a URL that may
+carry a password); the error names the variable, never its value. ``samverkan serve``
+checks at start, and ``python -m pipelines.secrets`` is the first step of the compose
+stack's ``airflow-init``, so nothing starts on the example values.
 """
 
 from __future__ import annotations
 
 import os
 import re
+import sys
 from collections.abc import Mapping
 
 from pipelines.errors import SamverkanError
 
-SECRET_NAME = re.compile(r"(PASSWORD|SECRET|_KEY|TOKEN|_URL|^AIRFLOW_CONN_)", re.IGNORECASE)
+SECRET_NAME = re.compile(r"(PASSWORD|SECRET|_KEY|TOKEN|_URL|_CONN)", re.IGNORECASE)
 PLACEHOLDER = re.compile(r"change[-_]?me", re.IGNORECASE)
 
 
@@ -44,3 +47,17 @@ def refuse_placeholders(
             + ", ".join(names)
             + ": set a real value in .env (see .env.example)"
         )
+
+
+def main() -> int:
+    """``python -m pipelines.secrets``: exit 2 naming every placeholder secret (compose init)."""
+    try:
+        refuse_placeholders()
+    except PlaceholderSecretError as exc:
+        print(f"error: {exc.one_line()}", file=sys.stderr)
+        return exc.exit_code
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

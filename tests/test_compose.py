@@ -202,6 +202,7 @@ def test_the_stack_has_every_part_the_design_names() -> None:
     assert "samverkan generate" in SERVICES["source-seed"]["command"][1]
     assert "--db-url" in SERVICES["source-seed"]["command"][1]
     assert "airflow db migrate" in SERVICES["airflow-init"]["command"][1]
+    assert SERVICES["airflow-init"]["command"][1].startswith("python -m pipelines.secrets &&")
     assert SERVICES["portal"]["command"] == ["serve", "--host", "0.0.0.0", "--port", "8000"]
     assert SERVICES["portal"]["entrypoint"] == ["samverkan"]
     assert 'mc mb --ignore-existing "local/${MINIO_BUCKET}"' in SERVICES["minio-init"]["command"][1]
