@@ -58,13 +58,19 @@ K = 5
 
 
 def adult_dir() -> Path:
+    """SAMVERKAN_ADULT_DIR when given, else the copy shipped with the tests."""
     env = os.environ.get("SAMVERKAN_ADULT_DIR")
-    return Path(env) if env else ROOT.parent / "shared" / "data" / "adult"
+    return Path(env) if env else ROOT / "tests" / "data" / "adult"
+
+
+def adult_csv(folder: Path) -> Path:
+    plain = folder / "adult.csv"
+    return plain if plain.exists() else folder / "adult.csv.gz"
 
 
 def load_adult() -> tuple[pa.Table, dict[str, Hierarchy]]:
     folder = adult_dir()
-    table = pacsv.read_csv(folder / "adult.csv", parse_options=pacsv.ParseOptions(delimiter=";"))
+    table = pacsv.read_csv(adult_csv(folder), parse_options=pacsv.ParseOptions(delimiter=";"))
     hierarchies = {q: Hierarchy.from_csv(folder / f"adult_hierarchy_{q}.csv", name=q) for q in QIS}
     return table, hierarchies
 

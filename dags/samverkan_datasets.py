@@ -3,8 +3,11 @@
 
 Wiring only: every task calls one library function (``pipelines.orchestration.run_stage``)
 that imports the heavy parts inside the worker and takes keys and credentials from
-Airflow's variables and connections there (never here). Extraction retries with
-exponential back-off; a failed task sends a one-line summary (``pipelines.notify``). The
+Airflow's variables and connections there (never here). The spec is read once, through
+its model (``dag_configs``); an invalid spec gives only its own DAG, which reports the
+error. Only a source or object store that did not answer is retried (extraction with
+exponential back-off); any other failure ends the task at once with its own one-line
+message, which the failure alert sends (``pipelines.notify``). The
 snapshot version is the run's logical date, so a backfill publishes one snapshot per
 interval and rerunning it changes nothing. After the open release, every approved project
 holding a grant on the dataset gets its own pseudonymised release (one mapped task each).
@@ -14,6 +17,7 @@ Adding a spec file adds a DAG.
 from __future__ import annotations
 
 from airflow.sdk import Asset, dag, get_current_context, task
+from airflow.sdk.exceptions import AirflowFailException
 
 from pipelines.notify import on_task_failure
 from pipelines.orchestration import (
@@ -42,7 +46,32 @@ def release_asset(dataset: str, tier: str = "open") -> Asset:
     return Asset(name=f"samverkan.{tier}.{dataset}", uri=f"samverkan://releases/{tier}/{dataset}")
 
 
+def build_invalid_spec_dag(config: DagConfig):
+    """The DAG of a spec that does not validate: unscheduled, one task failing with why."""
+
+    @dag(
+        dag_id=f"samverkan_{config.dataset}",
+        description=config.title,
+        schedule=None,
+        start_date=config.start_date,
+        catchup=False,
+        tags=list(config.tags),
+        default_args={"retries": 0, "on_failure_callback": on_task_failure},
+    )
+    def pipeline():
+        @task
+        def invalid_spec() -> None:
+            raise AirflowFailException(config.error or "invalid spec")
+
+        invalid_spec()
+
+    return pipeline()
+
+
 def build_dag(config: DagConfig):
+    if config.error is not None:
+        return build_invalid_spec_dag(config)
+
     @dag(
         dag_id=f"samverkan_{config.dataset}",
         description=config.title,

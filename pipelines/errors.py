@@ -33,9 +33,15 @@ class Location:
 
 
 class SamverkanError(Exception):
-    """An error with a one-line message safe to show a user and to log."""
+    """An error with a one-line message safe to show a user and to log.
+
+    ``retryable`` says whether running the same step again may succeed: only a source or
+    object store that did not answer is (``TransientError``); bad data, a bad spec or a
+    refused release fails the same way every time, so an Airflow task fails at once.
+    """
 
     exit_code = 2
+    retryable = False
 
     def __init__(self, problem: str, location: Location | None = None, **where: object) -> None:
         self.problem = problem
@@ -45,6 +51,12 @@ class SamverkanError(Exception):
     def one_line(self) -> str:
         where = self.location.describe()
         return f"{where}: {self.problem}" if where else self.problem
+
+
+class TransientError(SamverkanError):
+    """A source system or object store did not answer; the same step may succeed later."""
+
+    retryable = True
 
 
 class SpecError(SamverkanError):

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import yaml
+from pipelines.errors import SamverkanError, SpecError
 
 if TYPE_CHECKING:
     from pipelines.config import Settings
@@ -44,30 +44,55 @@ class DagConfig:
     tags: tuple[str, ...]
     backoff: float = 2.0  # extract: exponential back-off multiplier between retries
     max_retry_delay: dt.timedelta = dt.timedelta(hours=1)
+    error: str | None = None  # the spec is invalid: the DAG only reports this
+
+
+def _broken(dataset: str, error: SpecError) -> DagConfig:
+    """A DAG for an invalid spec: unscheduled, failing with the spec error when triggered."""
+    return DagConfig(
+        dataset=dataset,
+        title=f"invalid spec: {error.one_line()}",
+        cron=None,
+        start_date=dt.datetime(2025, 1, 1, tzinfo=dt.UTC),
+        retries=0,
+        retry_delay=dt.timedelta(0),
+        catchup=False,
+        tier="open",
+        tags=("samverkan", "invalid-spec"),
+        error=error.one_line(),
+    )
 
 
 def dag_configs(spec_dir: Path = SPEC_DIR) -> list[DagConfig]:
-    """Scheduling facts of every spec (full validation happens in the tasks)."""
+    """Scheduling facts of every spec, read once through the spec model.
+
+    A spec that does not validate gives a DAG of its own that reports why, so one bad
+    file neither hides the other datasets' DAGs nor parses into tasks that all fail.
+    """
+    from pipelines.specs import load_spec_file  # pydantic only: light enough to parse DAGs
+
     configs = []
     for path in sorted(spec_dir.glob("*.yaml")):
-        raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-        schedule = raw.get("schedule") or {}
-        start = dt.date.fromisoformat(str(schedule.get("start_date", "2025-01-01")))
+        try:
+            spec = load_spec_file(path)
+        except SpecError as exc:
+            configs.append(_broken(path.stem, exc))
+            continue
+        schedule = spec.schedule
+        start = dt.date.fromisoformat(schedule.start_date)
         configs.append(
             DagConfig(
-                dataset=path.stem,
-                title=(raw.get("title") or {}).get("en", path.stem),
-                cron=schedule.get("cron", "@monthly"),
+                dataset=spec.name,
+                title=spec.title.en,
+                cron=schedule.cron,
                 start_date=dt.datetime(start.year, start.month, start.day, tzinfo=dt.UTC),
-                retries=int(schedule.get("retries", 2)),
-                retry_delay=dt.timedelta(minutes=int(schedule.get("retry_delay_minutes", 5))),
-                catchup=bool(schedule.get("catchup", False)),
-                tier=str(raw.get("tier", "open")),
-                tags=("samverkan", str(raw.get("tier", "open"))),
-                backoff=float(schedule.get("retry_exponential_backoff", 2.0)),
-                max_retry_delay=dt.timedelta(
-                    minutes=int(schedule.get("max_retry_delay_minutes", 60))
-                ),
+                retries=schedule.retries,
+                retry_delay=dt.timedelta(minutes=schedule.retry_delay_minutes),
+                catchup=schedule.catchup,
+                tier=spec.tier,
+                tags=("samverkan", spec.tier),
+                backoff=schedule.retry_exponential_backoff,
+                max_retry_delay=dt.timedelta(minutes=schedule.max_retry_delay_minutes),
             )
         )
     return configs
@@ -244,20 +269,45 @@ def run_stage(
     from pipelines.run import STAGE_FUNCTIONS, RunContext
     from pipelines.specs import load_spec
 
-    settings = Settings.from_env()
-    from_airflow = in_airflow_task() if secrets_from_airflow is None else secrets_from_airflow
-    if from_airflow:
-        settings = airflow_settings(settings, project)
-    ctx = RunContext(
-        spec=load_spec(dataset),
-        settings=settings,
-        run_id=run_id,
-        version=version,
-        tier=tier,
-        project=project,
-    )  # type: ignore[arg-type]
-    with raw_zone_mirror(ctx):
-        return STAGE_FUNCTIONS[stage](ctx)
+    with retry_only_transient():
+        settings = Settings.from_env()
+        from_airflow = in_airflow_task() if secrets_from_airflow is None else secrets_from_airflow
+        if from_airflow:
+            settings = airflow_settings(settings, project)
+        ctx = RunContext(
+            spec=load_spec(dataset),
+            settings=settings,
+            run_id=run_id,
+            version=version,
+            tier=tier,
+            project=project,
+        )  # type: ignore[arg-type]
+        with raw_zone_mirror(ctx):
+            return STAGE_FUNCTIONS[stage](ctx)
+
+
+def fail_fast(exc: SamverkanError) -> BaseException:
+    """What a task raises for a failure no retry can fix: Airflow's no-retry failure.
+
+    Its message is the error's own line, so the alert names the real reason (not the
+    ``FileNotFoundError`` a retry of a quarantined extract would meet).
+    """
+    try:
+        from airflow.sdk.exceptions import AirflowFailException
+    except ImportError:  # the library runs without Airflow too
+        return exc
+    return AirflowFailException(exc.one_line())
+
+
+@contextmanager
+def retry_only_transient() -> Iterator[None]:
+    """Let transient errors (and unexpected ones) retry; fail every other SamverkanError now."""
+    try:
+        yield
+    except SamverkanError as exc:
+        if exc.retryable:
+            raise
+        raise fail_fast(exc) from None
 
 
 def granted_projects(dataset: str) -> list[str]:

@@ -202,6 +202,32 @@ def test_the_stack_has_every_part_the_design_names() -> None:
     assert "samverkan generate" in SERVICES["source-seed"]["command"][1]
     assert "--db-url" in SERVICES["source-seed"]["command"][1]
     assert "airflow db migrate" in SERVICES["airflow-init"]["command"][1]
+    assert SERVICES["airflow-init"]["command"][1].startswith("python -m pipelines.secrets &&")
     assert SERVICES["portal"]["command"] == ["serve", "--host", "0.0.0.0", "--port", "8000"]
     assert SERVICES["portal"]["entrypoint"] == ["samverkan"]
     assert 'mc mb --ignore-existing "local/${MINIO_BUCKET}"' in SERVICES["minio-init"]["command"][1]
+
+
+def test_a_tls_proxy_is_the_only_way_in_to_the_portal_and_airflow() -> None:
+    proxy = SERVICES["proxy"]
+    assert re.fullmatch(r"nginx:\d+\.\d+\.\d+-alpine", proxy["image"])
+    assert not SERVICES["portal"].get("ports") and not SERVICES["airflow-apiserver"].get("ports")
+    assert {p.split(":", 1)[1] for p in proxy["ports"]} == {"8080", "8443", "9443"}
+    mounts = {v.split(":")[1] for v in proxy["volumes"]}
+    assert mounts == {"/etc/nginx/nginx.conf", "/etc/nginx/certs"}
+    assert SERVICES["portal"]["environment"]["SAMVERKAN_PORTAL_URL"].startswith("https://")
+    conf = (REPO / "deploy" / "proxy" / "nginx.conf").read_text()
+    for needed in (
+        "listen 8443 ssl",
+        "listen 9443 ssl",
+        "proxy_pass http://portal:8000",
+        "proxy_pass http://airflow-apiserver:8080",
+        "ssl_certificate /etc/nginx/certs/fullchain.pem",
+        "ssl_certificate_key /etc/nginx/certs/privkey.pem",
+        "return 301 https://",
+        "client_header_timeout 10s",
+        "X-Forwarded-For $remote_addr",
+    ):
+        assert needed in conf, needed
+    assert "TLSv1 " not in conf and "TLSv1.1" not in conf
+    assert "deploy/proxy/certs/*.pem" in (REPO / ".gitignore").read_text()

@@ -159,3 +159,38 @@ def test_every_dag_runs_green_with_dag_test(airflow_home: Path, sources, tmp_pat
     assert verify_store(sources.release_dir).ok
     project = [s for s in snapshots if s.tier.startswith("project")]
     assert [(s.tier, s.dataset) for s in project] == [("project/alpha", "kolada")]
+
+
+FAILING_RUN_PROBE = """
+import json
+from airflow.dag_processing.dagbag import DagBag
+dag = DagBag(dag_folder={dags!r}).get_dag("samverkan_kolada")
+assert dag.default_args["retries"] >= 1
+run = dag.test()
+print(json.dumps({{
+    "state": str(run.state),
+    "tasks": {{ti.task_id: [str(ti.state), ti.try_number] for ti in run.get_task_instances()}},
+}}))
+"""
+
+
+@pytest.mark.slow
+def test_a_failure_no_retry_can_fix_ends_the_task_in_one_try(
+    airflow_home: Path, sources, tmp_path
+) -> None:
+    """A corrupt saved Kolada page fails extract once, though the DAG allows retries."""
+    page = sorted((sources.sources_dir / "kolada").glob("page-*.json"))[0]
+    page.write_text("{ not json", encoding="utf-8")
+    out = subprocess.run(
+        [sys.executable, "-c", FAILING_RUN_PROBE.format(dags=str(DAGS))],
+        capture_output=True,
+        text=True,
+        env=_airflow_env(airflow_home, sources.data_dir),
+        timeout=600,
+    )
+    assert out.returncode == 0, out.stderr[-3000:]
+    result = json.loads(out.stdout.strip().splitlines()[-1])
+    assert result["state"] == "failed"
+    assert result["tasks"]["extract"] == ["failed", 1]
+    assert "page is not valid JSON" in out.stdout + out.stderr
+    assert "FileNotFoundError" not in out.stdout + out.stderr

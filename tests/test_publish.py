@@ -12,6 +12,7 @@ import time
 from pathlib import Path
 
 import pyarrow as pa
+import pytest
 
 from pipelines.cli.main import main
 from pipelines.publish.parquet import write_release_parquet
@@ -116,3 +117,34 @@ def test_publish_killed_midway_leaves_no_snapshot_and_rerun_publishes(tmp_path: 
     assert verify_store(store).ok
     manifest = json.loads((result.path / "manifest.json").read_text())
     assert manifest["files"][0]["path"] == "data/part-00000.parquet"
+
+
+def _withdraw(store: Path, version: str) -> None:
+    (store / "open" / "demo" / f"{version}.withdrawn.json").write_text(
+        '{"reason": "erasure"}', encoding="utf-8"
+    )
+
+
+def test_a_backfill_never_points_latest_at_a_withdrawn_version(tmp_path: Path) -> None:
+    store = tmp_path / "releases"
+    _publish(store, _data(tmp_path / "a.parquet", [1]), version="2026-01-31")
+    _publish(store, _data(tmp_path / "b.parquet", [2]), version="2026-03-31")
+    _withdraw(store, "2026-03-31")
+    _publish(store, _data(tmp_path / "c.parquet", [3]), version="2026-02-28")  # backfill
+    assert read_latest(store, "open", "demo") == "2026-02-28"
+
+
+def test_data_identical_to_a_withdrawn_version_is_refused_not_called_unchanged(
+    tmp_path: Path,
+) -> None:
+    from pipelines.errors import PublishError
+
+    store = tmp_path / "releases"
+    data = _data(tmp_path / "a.parquet", [1])
+    _publish(store, data, version="2026-01-31")
+    _withdraw(store, "2026-01-31")
+    with pytest.raises(PublishError, match="identical to withdrawn version 2026-01-31"):
+        _publish(store, data, version="2026-01-31")
+    changed = _publish(store, _data(tmp_path / "b.parquet", [2]), version="2026-01-31")
+    assert changed.created and changed.version == "2026-01-31.2"
+    assert read_latest(store, "open", "demo") == "2026-01-31.2"

@@ -1,4 +1,9 @@
-"""The audit log: one appended row per download attempt, granted or refused."""
+"""The audit log: one appended row per download attempt or project view, granted or refused.
+
+Text fields come partly from the request (a refused path is logged as sent), so control
+characters are escaped before they are stored: a row can neither forge a second row in a
+tab-separated listing nor carry terminal escapes to whoever reads the log.
+"""
 
 from __future__ import annotations
 
@@ -26,8 +31,20 @@ class AuditEntry:
     outcome: str
 
 
+def printable(text: str | None) -> str | None:
+    """``text`` with control characters (C0, DEL, C1, line separators) as ``\\xNN`` escapes."""
+    if text is None:
+        return None
+    return "".join(
+        ch if ch.isprintable() or ch == " " else ch.encode("unicode_escape").decode("ascii")
+        for ch in text
+    )
+
+
 def record(engine: Engine, entry: AuditEntry) -> None:
-    values = entry.__dict__ | {"file": (entry.file or "")[:MAX_FILE] or None}
+    values = {k: printable(v) if isinstance(v, str) else v for k, v in entry.__dict__.items()} | {
+        "file": (printable(entry.file) or "")[:MAX_FILE] or None
+    }
     with engine.begin() as conn:
         conn.execute(insert(audit).values(**values))
 

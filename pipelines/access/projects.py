@@ -110,6 +110,17 @@ def has_grant(engine: Engine, project: str, dataset: str) -> bool:
         )
 
 
+def granted_datasets(engine: Engine, project: str) -> set[str]:
+    """The datasets ``project`` holds a live grant on."""
+    with engine.connect() as conn:
+        rows = conn.execute(
+            select(grants.c.dataset).where(
+                and_(grants.c.project == project, grants.c.revoked_at.is_(None))
+            )
+        ).all()
+    return {r.dataset for r in rows}
+
+
 def list_projects(engine: Engine) -> list[Project]:
     with engine.connect() as conn:
         rows = conn.execute(select(projects).order_by(projects.c.name)).all()

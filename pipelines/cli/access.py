@@ -131,8 +131,10 @@ def _token_revoke(args: argparse.Namespace) -> int:
 
 
 def _token_list(args: argparse.Namespace) -> int:
+    from pipelines.access.db import now
+
     for t in tokens.list_tokens(_db(args), args.project):
-        state = "revoked" if t.revoked_at else "active"
+        state = "revoked" if t.revoked_at else "expired" if t.expires_at <= now() else "active"
         print(
             f"{t.id}\t{t.project}\t{t.researcher}\texpires "
             f"{t.expires_at.isoformat(timespec='seconds')}\t{state}"
@@ -148,7 +150,7 @@ def _audit(args: argparse.Namespace) -> int:
         else:
             print(
                 "\t".join(
-                    str(x if x is not None else "-")
+                    audit.printable(str(x if x is not None else "-")) or "-"
                     for x in (
                         e.at.isoformat(timespec="seconds"),
                         e.token_id,

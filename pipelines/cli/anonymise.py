@@ -20,7 +20,9 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
+from pipelines.csvtext import detect_delimiter, detect_encoding, header_line
 from pipelines.errors import SamverkanError
+from pipelines.specs.model import AnonymisationPolicy
 
 if TYPE_CHECKING:
     from pipelines.anonymise.kanon import Hierarchy
@@ -65,8 +67,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument(
         "--suppression-limit",
         type=float,
-        default=0.0,
-        help="share of records (of subjects with --subject) that may be suppressed, e.g. 0.05",
+        default=AnonymisationPolicy().suppression_limit,
+        help="share of records (of data subjects with --subject) that may be suppressed "
+        "(default, as in a spec: %(default)s)",
     )
     parser.add_argument("--metric", choices=METRIC_CHOICES, default="loss")
     parser.add_argument(
@@ -78,13 +81,15 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.set_defaults(handler=handle)
 
 
-def _detect_delimiter(path: Path) -> str:
-    with path.open(newline="", encoding="utf-8-sig") as handle:
-        sample = handle.read(65536)
-    try:
-        return csv.Sniffer().sniff(sample, delimiters=",;\t|").delimiter
-    except csv.Error:
-        return ","
+SNIFF_BYTES = 1 << 16
+
+
+def _dialect(path: Path) -> tuple[str, str]:
+    """(encoding, delimiter) of a CSV file, by the rules every samverkan reader uses."""
+    with path.open("rb") as handle:
+        head = handle.read(SNIFF_BYTES)
+    encoding = detect_encoding(head, complete=len(head) < SNIFF_BYTES)
+    return encoding, detect_delimiter(header_line(head.decode(encoding, errors="replace")))
 
 
 def read_table(path: Path) -> pa.Table:
@@ -94,13 +99,14 @@ def read_table(path: Path) -> pa.Table:
     try:
         if path.suffix.lower() in (".parquet", ".pq"):
             return pq.read_table(path)
-        delimiter = _detect_delimiter(path)
-        with path.open(newline="", encoding="utf-8-sig") as handle:
+        encoding, delimiter = _dialect(path)
+        with path.open(newline="", encoding=encoding) as handle:
             header = next(csv.reader(handle, delimiter=delimiter), None)
         if not header:
             raise SamverkanError("CSV has no header row", file=str(path))
         return pacsv.read_csv(
             path,
+            read_options=pacsv.ReadOptions(encoding="utf8" if "utf" in encoding else encoding),
             parse_options=pacsv.ParseOptions(delimiter=delimiter),
             convert_options=pacsv.ConvertOptions(
                 column_types={name: pa.string() for name in header},

@@ -40,7 +40,19 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(title="commands", metavar="COMMAND", required=True)
     for module in (generate, run, verify, anonymise, scrub, scan, serve, withdraw, access):
         module.register(sub)
+    _quiet_everywhere(sub)
     return parser
+
+
+def _quiet_everywhere(sub: argparse._SubParsersAction) -> None:
+    """Accept ``-q`` after the command too (``samverkan run -q ...``), at every level."""
+    for parser in {id(p): p for p in sub.choices.values()}.values():
+        parser.add_argument(
+            "-q", "--quiet", action="store_true", default=argparse.SUPPRESS, help=argparse.SUPPRESS
+        )
+        for action in parser._actions:
+            if isinstance(action, argparse._SubParsersAction):
+                _quiet_everywhere(action)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -7,6 +7,7 @@ import logging
 
 from pipelines.config import Settings
 from pipelines.errors import SamverkanError
+from pipelines.portal.paths import VERSION
 from pipelines.specs import dataset_names, load_spec
 
 log = logging.getLogger(__name__)
@@ -59,6 +60,30 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(handler=handle)
 
 
+def check_version(version: str) -> str:
+    """A version names a folder and a URL segment: letters, digits, '.', '_' and '-'."""
+    if not VERSION.match(version):
+        raise SamverkanError(
+            "a version is 1-64 letters, digits, '.', '_' or '-', starting with a letter or digit"
+        )
+    return version
+
+
+def _check_project(project: str, settings: Settings) -> None:
+    """A project-tier release only for a registered project (it gets a key of its own)."""
+    from pipelines.access.db import default_url, open_access_db
+    from pipelines.access.projects import project_exists
+
+    engine = open_access_db(default_url(settings))
+    try:
+        if not project_exists(engine, project):
+            raise SamverkanError(
+                f"no project {project}; register it first: samverkan project create {project}"
+            )
+    finally:
+        engine.dispose()
+
+
 def handle(args: argparse.Namespace) -> int:
     from pipelines.run import RunContext, run_dataset, today_version  # heavy: only when running
 
@@ -70,32 +95,40 @@ def handle(args: argparse.Namespace) -> int:
     if args.tier == "project" and not args.project:
         raise SamverkanError("--tier project needs --project NAME")
     settings = Settings.from_env(args.data_dir)
-    version = args.snapshot_version or today_version()
+    if args.project:
+        _check_project(args.project, settings)
+    version = check_version(args.snapshot_version or today_version())
     import datetime as dt
 
     run_id = args.run_id or f"{version}_{dt.datetime.now(dt.UTC).strftime('%H%M%S')}"
+    lines: list[str] = []
     failures = 0
-    results = []
     for name in names:
-        spec = load_spec(name)
-        ctx = RunContext(
-            spec=spec,
-            settings=settings,
-            run_id=run_id,
-            version=version,
-            tier=args.tier,
-            project=args.project,
-        )
-        result = run_dataset(ctx)
-        results.append(result)
-        failures += not result.ok
-        log.info("%s", result.summary_line())
+        try:
+            spec = load_spec(name)
+        except SamverkanError as exc:  # a bad spec fails its dataset only
+            line = f"{name}: FAILED: {exc.one_line()}"
+            ok = False
+        else:
+            ctx = RunContext(
+                spec=spec,
+                settings=settings,
+                run_id=run_id,
+                version=version,
+                tier=args.tier,
+                project=args.project,
+            )
+            result = run_dataset(ctx)
+            line, ok = result.summary_line(), result.ok
+        lines.append(line)
+        failures += not ok
+        log.info("%s", line)
     print()
-    for result in results:
-        print(result.summary_line())
-    if len(results) > 1:
+    for line in lines:
+        print(line)
+    if len(lines) > 1:
         print(
-            f"{len(results) - failures} of {len(results)} datasets published or unchanged"
+            f"{len(lines) - failures} of {len(lines)} datasets published or unchanged"
             + (f", {failures} failed" if failures else "")
         )
     return 1 if failures else 0

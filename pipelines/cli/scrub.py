@@ -11,13 +11,14 @@ import argparse
 import csv
 import io
 import logging
-import os
 from collections import Counter
 from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from pipelines.atomic import write_bytes_atomic
+from pipelines.csvtext import decode, detect_delimiter
 from pipelines.errors import SamverkanError
 from pipelines.pii.detectors import detect
 from pipelines.pii.scrub import scrub_array
@@ -46,7 +47,14 @@ def handle(args: argparse.Namespace) -> int:
         raise SamverkanError("--columns names no column")
     if not args.input.is_file():
         raise SamverkanError("input file does not exist", file=str(args.input))
-    if _is_parquet(args.input):
+    parquet_in = _is_parquet(args.input)
+    if (args.out.suffix.lower() in PARQUET_SUFFIXES) != parquet_in:
+        raise SamverkanError(
+            f"--out must name a {'Parquet' if parquet_in else 'CSV'} file like the input "
+            "(scrub writes the input's format)",
+            file=str(args.out),
+        )
+    if parquet_in:
         counts = scrub_parquet(args.input, args.out, columns)
     else:
         counts = scrub_csv(args.input, args.out, columns)
@@ -57,8 +65,11 @@ def handle(args: argparse.Namespace) -> int:
     return 0
 
 
+PARQUET_SUFFIXES = {".parquet", ".pq", ".parq"}
+
+
 def _is_parquet(path: Path) -> bool:
-    if path.suffix.lower() in {".parquet", ".pq", ".parq"}:
+    if path.suffix.lower() in PARQUET_SUFFIXES:
         return True
     with path.open("rb") as fh:
         return fh.read(4) == b"PAR1"
@@ -72,13 +83,6 @@ def _count(values: list[str | None]) -> Counter[str]:
             for f in detect(value):
                 counts[f.kind.value] += n
     return counts
-
-
-def _write_atomically(out: Path, data: bytes) -> None:
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out.with_name(f".{out.name}.tmp")
-    tmp.write_bytes(data)
-    os.replace(tmp, out)
 
 
 # --------------------------------------------------------------------------- Parquet
@@ -102,7 +106,7 @@ def scrub_parquet(src: Path, out: Path, columns: list[str]) -> dict[str, Counter
         table = table.set_column(i, table.schema.field(i), scrubbed)
     sink = pa.BufferOutputStream()
     pq.write_table(table, sink)
-    _write_atomically(out, sink.getvalue().to_pybytes())
+    write_bytes_atomic(out, sink.getvalue().to_pybytes())
     return counts
 
 
@@ -113,24 +117,14 @@ def _is_string(t: pa.DataType) -> bool:
 
 
 # --------------------------------------------------------------------------- CSV
-def _read_csv_text(raw: bytes) -> tuple[str, str, bool]:
-    """``(text, encoding, has_bom)``: BOM, then UTF-8, then Windows-1252."""
-    if raw.startswith(b"\xef\xbb\xbf"):
-        return raw[3:].decode("utf-8"), "utf-8", True
-    try:
-        return raw.decode("utf-8"), "utf-8", False
-    except UnicodeDecodeError:
-        return raw.decode("cp1252"), "cp1252", False
-
-
 def scrub_csv(src: Path, out: Path, columns: list[str]) -> dict[str, Counter[str]]:
     """Scrub ``columns`` of a CSV file, keeping delimiter, encoding and line endings."""
     try:
-        text, encoding, bom = _read_csv_text(src.read_bytes())
+        text, encoding, bom = decode(src.read_bytes())
     except (OSError, UnicodeDecodeError) as exc:
         raise SamverkanError(f"cannot read CSV ({type(exc).__name__})", file=str(src)) from exc
     first = text.split("\n", 1)[0]
-    delimiter = max(";,\t|", key=first.count) if first else ","
+    delimiter = detect_delimiter(first)
     newline = "\r\n" if "\r\n" in text[: len(first) + 2] else "\n"
     rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
     if not rows:
@@ -152,5 +146,5 @@ def scrub_csv(src: Path, out: Path, columns: list[str]) -> dict[str, Counter[str
     writer = csv.writer(buffer, delimiter=delimiter, lineterminator=newline)
     writer.writerows(rows)
     data = buffer.getvalue().encode(encoding, errors="strict")
-    _write_atomically(out, (b"\xef\xbb\xbf" if bom else b"") + data)
+    write_bytes_atomic(out, (b"\xef\xbb\xbf" if bom else b"") + data)
     return counts

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import logging
-from pathlib import Path
 
 from pipelines.config import Settings
 from pipelines.errors import SamverkanError
@@ -54,12 +53,16 @@ def handle(args: argparse.Namespace) -> int:
 
     from pipelines.metadata.urls import BASE_URL_ENV
     from pipelines.portal.app import create_app
+    from pipelines.portal.server import portal_config
+    from pipelines.secrets import refuse_placeholders
+    from pipelines.storage import to_path
 
-    store = Path(args.store) if args.store else Settings.from_env().release_dir
+    refuse_placeholders(options={"--access-db": args.access_db})
+    store = to_path(args.store) if args.store else Settings.from_env().release_dir
     if not store.is_dir():
         raise SamverkanError(f"release store {store} does not exist; run `samverkan run` first")
     base_url = args.base_url or os.environ.get(BASE_URL_ENV) or f"http://{args.host}:{args.port}"
     app = create_app(store, access_db=args.access_db, base_url=base_url)
     log.info("serving %s on %s", store, base_url)
-    uvicorn.run(app, host=args.host, port=args.port, log_level="info", access_log=False)
+    uvicorn.Server(portal_config(app, args.host, args.port)).run()
     return 0

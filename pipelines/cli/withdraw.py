@@ -35,6 +35,9 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def handle(args: argparse.Namespace) -> int:
+    from pipelines.cli.run import check_version
+
+    check_version(args.version)
     store = Path(args.store) if args.store else Settings.from_env().release_dir
     tier = f"project/{args.project}" if args.project else "open"
     marker = withdraw(store, tier, args.dataset, args.version, args.reason)

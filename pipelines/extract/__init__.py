@@ -10,7 +10,6 @@ keeps failing, the last attempt's error is raised and no extract is left behind.
 from __future__ import annotations
 
 import logging
-import os
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -19,6 +18,7 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from pipelines.atomic import replacing
 from pipelines.config import Settings
 from pipelines.extract.convert import arrow_schema
 from pipelines.extract.csv_export import describe_dialect, read_csv_batches
@@ -120,16 +120,14 @@ def extract_to_parquet(spec: DatasetSpec, settings: Settings, out_path: Path) ->
 
 
 def _write_parquet(spec: DatasetSpec, settings: Settings, out_path: Path) -> int:
-    """Stream every batch into ``<out>.partial``, then rename; the partial never survives."""
-    partial = out_path.with_name(out_path.name + ".partial")
+    """Stream every batch into a temporary file beside ``out_path``, then rename it."""
     rows = 0
-    try:
-        with pq.ParquetWriter(partial, arrow_schema(spec.columns), compression="zstd") as writer:
-            for batch in extract_batches(spec, settings):
-                writer.write_batch(batch)
-                rows += batch.num_rows
-                log.debug("%s: extracted %d rows", spec.name, rows)
-        os.replace(partial, out_path)
-    finally:
-        partial.unlink(missing_ok=True)
+    with (
+        replacing(out_path) as partial,
+        pq.ParquetWriter(partial, arrow_schema(spec.columns), compression="zstd") as writer,
+    ):
+        for batch in extract_batches(spec, settings):
+            writer.write_batch(batch)
+            rows += batch.num_rows
+            log.debug("%s: extracted %d rows", spec.name, rows)
     return rows

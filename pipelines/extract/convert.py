@@ -131,12 +131,13 @@ def _to_float(text: pa.Array, where: Where, column: Column, decimal: str) -> pa.
 
 # The day of the month as written, per format: pyarrow's strptime rolls impossible dates
 # over (2025-02-30 becomes 2025-03-02), so the parsed day must equal the written one.
+# The whole value must match too: strptime's %Y also takes ``22`` (year 0022).
 _DAY_RE = {
-    "%Y-%m-%d": r"^\d{4}-\d{1,2}-(?P<day>\d{1,2})",
-    "%d.%m.%Y": r"^(?P<day>\d{1,2})\.",
-    "%Y%m%d": r"^\d{6}(?P<day>\d{2})",
-    "%d/%m/%Y": r"^(?P<day>\d{1,2})/",
+    "%Y-%m-%d": r"^\d{4}-\d{1,2}-(?P<day>\d{1,2})$",
+    "%d.%m.%Y": r"^(?P<day>\d{1,2})\.\d{1,2}\.\d{4}$",
+    "%Y%m%d": r"^\d{6}(?P<day>\d{2})$",
 }
+DATE_FORMATS = "YYYY-MM-DD, DD.MM.YYYY, YYYYMMDD or an Excel day number"
 
 
 def _strptime(text: pa.Array, fmt: str, unit: str) -> pa.Array:
@@ -168,7 +169,7 @@ def _to_date(text: pa.Array, where: Where, column: Column) -> pa.Array:
     if fast is not None:
         return fast
     result = _strptime(text, "%Y-%m-%d", "s")
-    for fmt in ("%d.%m.%Y", "%Y%m%d", "%d/%m/%Y"):
+    for fmt in ("%d.%m.%Y", "%Y%m%d"):  # not DD/MM/YYYY: MM/DD/YYYY reads the same
         missing = pc.and_(pc.is_valid(text), pc.is_null(result))
         if not pc.any(missing).as_py():
             break
@@ -180,7 +181,7 @@ def _to_date(text: pa.Array, where: Where, column: Column) -> pa.Array:
         days = pc.cast(pc.if_else(serial_ok, text, None), pa.int32())
         from_serial = pc.add(days, pa.scalar(_EXCEL_EPOCH_DAYS, pa.int32())).view(pa.date32())
         dates = pc.coalesce(dates, from_serial)
-    _check(text, dates, where, column, "a date (YYYY-MM-DD, DD.MM.YYYY or an Excel date)")
+    _check(text, dates, where, column, f"a date ({DATE_FORMATS})")
     return dates
 
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import codecs
 import csv
+import logging
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -22,14 +23,16 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
+from pipelines.csvtext import detect_delimiter, detect_encoding
 from pipelines.errors import ExtractError
 from pipelines.extract.convert import Where, arrow_schema, convert_text, first_nul
 from pipelines.specs.model import Column, CsvSource
 
+log = logging.getLogger(__name__)
+
 SNIFF_BYTES = 1 << 20
 BLOCK_BYTES = 16 << 20
 MAX_FIELD_BYTES = 1 << 20
-DELIMITERS = [";", ",", "\t", "|"]
 _INVISIBLE = "\ufeff\u00ad\u200b"
 
 
@@ -42,14 +45,7 @@ class CsvDialect:
 
 
 def _detect_encoding(head: bytes) -> str:
-    if head.startswith(codecs.BOM_UTF8):
-        return "utf-8-sig"
-    try:
-        # A multibyte character may be cut at the end of the sample: ignore a short tail.
-        head.decode("utf-8") if len(head) < SNIFF_BYTES else head[:-4].decode("utf-8")
-        return "utf-8"
-    except UnicodeDecodeError:
-        return "cp1252"
+    return detect_encoding(head, complete=len(head) < SNIFF_BYTES)
 
 
 def _clean_header(name: str) -> str:
@@ -82,7 +78,7 @@ def _nul_error(head: bytes, source: CsvSource, dataset: str, label: str) -> Extr
     header_text = lines[0].decode(encoding, errors="replace").lstrip(_INVISIBLE)
     delimiter = source.delimiter
     if delimiter == "auto":
-        delimiter = max(DELIMITERS, key=header_text.count)
+        delimiter = detect_delimiter(header_text)
     header = [_clean_header(h) for h in next(csv.reader([header_text], delimiter=delimiter))]
     cells = next(
         csv.reader([lines[line].decode(encoding, errors="replace")], delimiter=delimiter), []
@@ -135,18 +131,36 @@ def sniff(path: Path, source: CsvSource, dataset: str) -> CsvDialect:
             problem, dataset=dataset, file=label, row=line - 1 if line > 1 else None
         ) from None
     first_line = text.lstrip(_INVISIBLE).splitlines()[0] if text.strip() else ""
-    if source.delimiter == "auto":
-        counts = {d: first_line.count(d) for d in DELIMITERS}
-        delimiter = max(counts, key=counts.__getitem__)
-        if counts[delimiter] == 0:
-            delimiter = ","
-    else:
-        delimiter = source.delimiter
+    auto = source.delimiter == "auto"
+    delimiter = detect_delimiter(first_line) if auto else source.delimiter
     header = [_clean_header(h) for h in next(csv.reader([first_line], delimiter=delimiter))]
     decimal = source.decimal
     if decimal == "auto":
-        decimal = "," if delimiter == ";" else "."
+        decimal = detect_decimal(text, delimiter)
     return CsvDialect(encoding=encoding, delimiter=delimiter, decimal=decimal, header=header)
+
+
+_COMMA_NUMBER = re.compile(r"^[-+]?\d[\d \u00a0]*,\d+$")
+_POINT_NUMBER = re.compile(r"^[-+]?\d+\.\d+$")
+SNIFF_LINES = 1000
+
+
+def detect_decimal(text: str, delimiter: str) -> str:
+    """The decimal mark the sample's numbers use; by the delimiter when none shows it.
+
+    A ``;``-separated Swedish export writes ``1,5``, but so may a tab-separated one: the
+    cells decide, not the delimiter.
+    """
+    comma = point = 0
+    lines = text.splitlines()[1 : SNIFF_LINES + 1]
+    for row in csv.reader(lines, delimiter=delimiter):
+        for cell in row:
+            cell = cell.strip()
+            comma += bool(_COMMA_NUMBER.match(cell))
+            point += bool(_POINT_NUMBER.match(cell))
+    if comma or point:
+        return "," if comma > point else "."
+    return "," if delimiter == ";" else "."
 
 
 def _check_header(dialect: CsvDialect, columns: list[Column], dataset: str, label: str) -> None:
@@ -165,6 +179,15 @@ def _check_header(dialect: CsvDialect, columns: list[Column], dataset: str, labe
                 file=label,
                 column=col.source_name,
             )
+    extra = [name for name in dialect.header if name not in {c.source_name for c in columns}]
+    if extra:
+        log.warning(
+            "dataset %s, file %s: %d source column(s) not in the spec, not extracted: %s",
+            dataset,
+            label,
+            len(extra),
+            ", ".join(extra),
+        )
 
 
 _ROW_RE = re.compile(r"[Rr]ow #?(\d+)")

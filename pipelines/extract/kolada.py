@@ -15,12 +15,16 @@ from typing import Any
 
 import pyarrow as pa
 
-from pipelines.errors import ExtractError
+from pipelines.errors import ExtractError, TransientError
 from pipelines.extract.convert import Where, arrow_schema, convert_any
 from pipelines.specs.model import Column, KoladaSource
 
 FIELDS = ("kpi", "municipality", "period", "gender", "count", "status", "value")
 MAX_PAGES = 10_000
+
+
+class KoladaUnavailable(ExtractError, TransientError):
+    """Kolada did not answer (network, 5xx, 429); the extract may be retried."""
 
 
 def _rows(page: dict[str, Any], label: str, dataset: str) -> list[dict[str, Any]]:
@@ -120,13 +124,13 @@ def _pages_from_http(
                 url, params={"page": page_no, "per_page": source.per_page}, timeout=30
             )
         except requests.RequestException as exc:
-            raise ExtractError(
+            raise KoladaUnavailable(
                 f"Kolada request failed ({type(exc).__name__})", dataset=dataset, file=label
             ) from None
         if response.status_code != 200:
-            raise ExtractError(
-                f"Kolada answered HTTP {response.status_code}", dataset=dataset, file=label
-            )
+            busy = response.status_code >= 500 or response.status_code == 429
+            error = KoladaUnavailable if busy else ExtractError
+            raise error(f"Kolada answered HTTP {response.status_code}", dataset=dataset, file=label)
         try:
             page = response.json()
         except ValueError:

@@ -29,7 +29,7 @@ import pyarrow as pa
 import sqlalchemy as sa
 from sqlalchemy.exc import NoSuchTableError, SQLAlchemyError
 
-from pipelines.errors import ExtractError
+from pipelines.errors import ExtractError, TransientError
 from pipelines.extract.convert import Where, arrow_schema, convert_any
 from pipelines.specs.model import Column, SqlSource
 
@@ -48,8 +48,12 @@ _CONNECTION_LOST = re.compile(
 _TYPE_MISMATCH = re.compile(r"Type mismatch in column", re.IGNORECASE)
 
 
-class SourceConnectionLost(ExtractError):
+class SourceConnectionLost(ExtractError, TransientError):
     """The connection to the source database broke while reading; the extract may be retried."""
+
+
+class SourceUnavailable(ExtractError, TransientError):
+    """The source database could not be reached; the extract may be retried."""
 
 
 def redact_url(url: str) -> str:
@@ -130,7 +134,8 @@ def _db_error(
             file=label,
             row=row,
         )
-    return ExtractError(
+    error = SourceUnavailable if kind == "cannot connect" else ExtractError
+    return error(
         f"database error ({kind}) while reading {redact_url(url)}; retry or check the source",
         dataset=dataset,
         file=label,

@@ -12,6 +12,7 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
+from pipelines.access.projects import granted_datasets
 from pipelines.metadata.licences import licence_url
 from pipelines.portal import catalogue as cat
 from pipelines.portal.guard import project_refusal
@@ -64,21 +65,41 @@ def _tier(request: Request) -> tuple[str, Response | None]:
     return f"project/{project}", project_refusal(request, project, dataset)
 
 
-async def list_datasets(request: Request) -> Response:
+def withdrawn_response(release: cat.Release | None, dataset: str) -> JSONResponse:
+    """410 for a withdrawn version (or a dataset with none left): when and why, no data."""
+    body: dict[str, Any] = {"error": "withdrawn", "id": dataset}
+    if release is not None:
+        marker = release.withdrawn or {}
+        body |= {
+            "version": release.version,
+            "withdrawn": {k: marker.get(k) for k in ("reason", "withdrawn_at")},
+        }
+    else:
+        body["detail"] = "every version of this dataset was withdrawn"
+    return JSONResponse(body, status_code=410)
+
+
+def list_datasets(request: Request) -> Response:
     tier, refused = _tier(request)
     if refused is not None:
         return refused
     views = [v for v in cat.list_datasets(request.app.state.store) if v.tier == tier]
-    return JSONResponse({"datasets": [_entry(request, v) for v in views]})
+    project = request.path_params.get("project")
+    if project is not None:
+        granted = granted_datasets(request.app.state.access_db, project)
+        views = [v for v in views if v.dataset in granted]
+    return JSONResponse({"datasets": [_entry(request, v) for v in views if v.latest]})
 
 
-async def dataset(request: Request) -> Response:
+def dataset(request: Request) -> Response:
     tier, refused = _tier(request)
     if refused is not None:
         return refused
     view = cat.find_dataset(request.app.state.store, tier, request.path_params["dataset"])
     if view is None:
         return _not_found("no such dataset")
+    if view.latest is None:
+        return withdrawn_response(None, view.dataset)
     versions = [
         cat.version_summary(r)
         | {
@@ -111,12 +132,17 @@ def version_document(
     }
 
 
-async def version(request: Request) -> Response:
+def version(request: Request) -> Response:
     tier, refused = _tier(request)
     if refused is not None:
         return refused
     view = cat.find_dataset(request.app.state.store, tier, request.path_params["dataset"])
-    release = view.release(request.path_params["version"]) if view else None
+    wanted = request.path_params["version"]
+    release = view.release(wanted) if view else None
+    if view is not None and release is None and wanted == cat.LATEST_ALIAS:
+        return withdrawn_response(None, view.dataset)
     if view is None or release is None:
         return _not_found("no such dataset or version")
+    if release.withdrawn is not None:
+        return withdrawn_response(release, view.dataset)
     return JSONResponse(version_document(request, view, release))

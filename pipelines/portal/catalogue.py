@@ -21,6 +21,7 @@ from pipelines.metadata.urls import dataset_path, file_path, tier_project, versi
 from pipelines.metadata.versions import Release, dataset_releases, latest_live, scan_releases
 from pipelines.publish.parquet import sha256_file
 from pipelines.publish.store import MANIFEST, version_key
+from pipelines.storage import StorePath
 
 LATEST_ALIAS = "latest"
 
@@ -57,29 +58,79 @@ class DatasetView:
         return next((r for r in self.releases if r.version == version), None)
 
 
-def list_datasets(store: Path) -> list[DatasetView]:
+def _no_symlink(base: StorePath, *parts: str) -> bool:
+    """True when neither ``base`` nor anything from it down through ``parts`` is a symlink.
+
+    Object stores have no links; a local store may, and a link would let one snapshot (or
+    tier) serve another's files, so the portal treats a linked path as absent.
+    """
+    if not isinstance(base, Path):
+        return True
+    path = base
+    if path.is_symlink():
+        return False
+    for part in "/".join(parts).split("/"):
+        path = path / part
+        if path.is_symlink():
+            return False
+    return True
+
+
+def trusted(store: StorePath, release: Release) -> bool:
+    """A release the portal may show: reached without links, its manifest naming its folder."""
+    if not _no_symlink(store, release.tier, release.dataset, release.version, MANIFEST):
+        return False
+    try:
+        manifest = read_manifest(release)
+    except (OSError, ValueError):
+        return False
+    return (
+        isinstance(manifest, dict)
+        and manifest.get("dataset") == release.dataset
+        and manifest.get("version") == release.version
+        and manifest.get("tier", release.tier.split("/")[0]) == release.tier.split("/")[0]
+    )
+
+
+def inside(release: Release, rel: str) -> bool:
+    """Whether ``rel`` (a file of the snapshot) is reached without following a link."""
+    return _no_symlink(release.path, rel)
+
+
+def list_datasets(store: StorePath) -> list[DatasetView]:
     views: dict[tuple[str, str], DatasetView] = {}
     for release in scan_releases(store):
+        if not trusted(store, release):
+            continue
         key = (release.tier, release.dataset)
         views.setdefault(key, DatasetView(release.tier, release.dataset)).releases.append(release)
     return list(views.values())
 
 
-def find_dataset(store: Path, tier: str, dataset: str) -> DatasetView | None:
-    releases = dataset_releases(store, tier, dataset)
+def find_dataset(store: StorePath, tier: str, dataset: str) -> DatasetView | None:
+    if not _no_symlink(store, tier, dataset):
+        return None
+    releases = [r for r in dataset_releases(store, tier, dataset) if trusted(store, r)]
     return DatasetView(tier, dataset, releases) if releases else None
 
 
-def _mtime_key(path: Path) -> tuple[str, int]:
-    return str(path), path.stat().st_mtime_ns if path.exists() else 0
+def _stamp(path: StorePath) -> tuple[int, int]:
+    """(modification time in ns, size): what a cached reading of ``path`` is keyed on."""
+    stat = path.stat()
+    mtime = getattr(stat, "st_mtime_ns", None) or int(float(stat.st_mtime or 0) * 1e9)
+    return int(mtime), int(stat.st_size)
+
+
+def _mtime_key(path: StorePath) -> tuple[StorePath, int]:
+    return path, _stamp(path)[0] if path.exists() else 0
 
 
 @lru_cache(maxsize=512)
-def _read_json(path: str, _mtime: int) -> Any:
-    return json.loads(Path(path).read_text(encoding="utf-8"))
+def _read_json(path: StorePath, _mtime: int) -> Any:
+    return json.loads(path.read_text(encoding="utf-8"))
 
 
-def read_json(path: Path) -> Any:
+def read_json(path: StorePath) -> Any:
     return _read_json(*_mtime_key(path)) if path.is_file() else None
 
 
@@ -88,10 +139,10 @@ def read_manifest(release: Release) -> dict[str, Any]:
 
 
 @lru_cache(maxsize=64)
-def _computed_codebook(path: str, _mtime: int) -> dict[str, Any]:
+def _computed_codebook(path: StorePath, _mtime: int) -> dict[str, Any]:
     """A codebook for a snapshot published without one, from its release files."""
-    folder = Path(path).parent
-    manifest = json.loads(Path(path).read_text(encoding="utf-8"))
+    folder = path.parent
+    manifest = json.loads(path.read_text(encoding="utf-8"))
     files = sorted((folder / "data").glob("*.parquet"))
     columns = []
     for entry in manifest.get("schema", []):
@@ -160,14 +211,13 @@ def files(release: Release) -> list[dict[str, Any]]:
 
 
 @lru_cache(maxsize=256)
-def _sha256(path: str, _mtime: int, _size: int) -> str:
-    return sha256_file(Path(path))
+def _sha256(path: StorePath, _stamp: tuple[int, int]) -> str:
+    return sha256_file(path)
 
 
-def file_sha256(path: Path) -> str:
+def file_sha256(path: StorePath) -> str:
     """The sha256 of a file not listed in a manifest (the manifest itself), cached."""
-    stat = path.stat()
-    return _sha256(str(path), stat.st_mtime_ns, stat.st_size)
+    return _sha256(path, _stamp(path))
 
 
 def version_summary(release: Release) -> dict[str, Any]:
@@ -175,7 +225,7 @@ def version_summary(release: Release) -> dict[str, Any]:
     return {
         "version": release.version,
         "published_at": manifest.get("published_at"),
-        "rows": manifest.get("rows"),
+        "rows": None if release.withdrawn else manifest.get("rows"),
         "withdrawn": release.withdrawn,
         "url": version_path(release.tier, release.dataset, release.version),
     }

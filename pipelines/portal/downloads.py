@@ -1,32 +1,45 @@
 """Downloads: every file of a snapshot, with checksums, conditional and Range requests.
 
 Each response names the file's sha256 (``ETag``, ``X-Checksum-SHA256``, ``Digest`` and
-``Repr-Digest``), its length, and honours ``Range: bytes=a-b`` (206, one range) so an
-interrupted download resumes where it stopped; ``If-Range`` guards against resuming a
-different file. Project-tier files need a bearer token of a researcher in that project
-holding a grant; a withdrawn version answers 410. Every attempt is written to the audit log.
+``Repr-Digest``). On a local store Starlette's ``FileResponse`` serves Range (206),
+If-Range and HEAD; on an object store ``pipelines.portal.remote`` streams it (one range).
+Project-tier files need a bearer token of a researcher in that project holding a grant; a
+withdrawn version answers 410. Every attempt, whatever its outcome, is written to the audit
+log once its reply has gone out (``pipelines.portal.audited``).
+
+Open files carry ``Cache-Control: public, no-cache``: caches may keep them but must ask
+again (a cheap 304 on the ETag), so a withdrawn version stops being served at once.
 """
 
 from __future__ import annotations
 
 import base64
+import logging
 import re
-from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
-from sqlalchemy import Engine
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response, StreamingResponse
+from starlette.responses import FileResponse, JSONResponse, Response
 
-from pipelines.access import audit
-from pipelines.access.decide import authorise
-from pipelines.portal.catalogue import LATEST_ALIAS, file_sha256, find_dataset, read_manifest
-from pipelines.portal.guard import www_authenticate
+from pipelines.portal.audited import Audited
+from pipelines.portal.catalogue import (
+    LATEST_ALIAS,
+    file_sha256,
+    find_dataset,
+    inside,
+    read_manifest,
+)
+from pipelines.portal.guard import check_access, refusal_headers
 from pipelines.portal.paths import BadPath, FileRequest, parse_file_path
+from pipelines.portal.remote import Unsatisfiable, remote_file_response
 from pipelines.publish.store import MANIFEST
+from pipelines.storage import StorePath
 
-CHUNK = 256 * 1024
-RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
+log = logging.getLogger(__name__)
+
+MAX_RANGE_DIGITS = 18  # a byte offset longer than this is beyond any file we hold
+LONG_NUMBER = re.compile(rf"\d{{{MAX_RANGE_DIGITS + 1},}}")
 MEDIA_TYPES = {
     ".parquet": "application/vnd.apache.parquet",
     ".json": "application/json",
@@ -46,7 +59,7 @@ class Refusal(Exception):
         self.headers = headers or {}
 
 
-def _resolve(store: Path, req: FileRequest) -> tuple[Path, str, str]:
+def _resolve(store: StorePath, req: FileRequest) -> tuple[StorePath, str, str]:
     """(file, its sha256, the concrete version) or a Refusal (404 / 410)."""
     view = find_dataset(store, req.tier, req.dataset)
     if view is None:
@@ -64,65 +77,29 @@ def _resolve(store: Path, req: FileRequest) -> tuple[Path, str, str]:
         return path, file_sha256(path), release.version
     for entry in read_manifest(release).get("files", []):
         if entry.get("path") == req.file:
-            return release.path / req.file, str(entry["sha256"]), release.version
+            path = release.path / req.file
+            if not inside(release, req.file) or not path.is_file():
+                raise Refusal(404, "not_found", "no such file in this version")
+            return path, str(entry["sha256"]), release.version
     raise Refusal(404, "not_found", "no such file in this version")
 
 
-def _byte_range(header: str | None, size: int) -> tuple[int, int] | None:
-    """(first, last) of a single satisfiable range; None to send the whole file."""
-    unsatisfiable = {"Content-Range": f"bytes */{size}"}
-    if not header:
-        return None
-    match = RANGE.match(header.strip())
-    if not match or match.groups() == ("", ""):
-        return None  # a syntax we do not serve (e.g. several ranges): send it all
-    first, last = match.groups()
-    if first == "":
-        length = int(last)
-        if length == 0:
-            raise Refusal(416, "range_not_satisfiable", "empty suffix range", unsatisfiable)
-        return max(0, size - length), size - 1
-    start = int(first)
-    end = min(int(last), size - 1) if last else size - 1
-    if start >= size or end < start:
-        raise Refusal(416, "range_not_satisfiable", "range outside the file", unsatisfiable)
-    return start, end
-
-
-def _read(path: Path, start: int, length: int) -> Iterator[bytes]:
-    with path.open("rb") as fh:
-        fh.seek(start)
-        left = length
-        while left > 0:
-            chunk = fh.read(min(CHUNK, left))
-            if not chunk:
-                break
-            left -= len(chunk)
-            yield chunk
-
-
-def _headers(path: Path, sha: str, version: str, req: FileRequest) -> dict[str, str]:
+def _headers(path: StorePath, sha: str, version: str, req: FileRequest) -> dict[str, str]:
     digest = base64.b64encode(bytes.fromhex(sha)).decode("ascii")
-    immutable = req.version != LATEST_ALIAS and req.tier == "open"
     filename = f"{req.dataset}-{version}-{path.name}"
     return {
         "ETag": f'"{sha}"',
         "X-Checksum-SHA256": sha,
         "Digest": f"sha-256={digest}",
         "Repr-Digest": f"sha-256=:{digest}:",
-        "Accept-Ranges": "bytes",
         "X-Samverkan-Version": version,
-        "Cache-Control": "public, max-age=31536000, immutable"
-        if immutable
-        else ("private, no-store" if req.tier != "open" else "no-cache"),
+        "Cache-Control": "public, no-cache" if req.tier == "open" else "private, no-store",
         "Content-Disposition": f'attachment; filename="{filename}"',
     }
 
 
-def _error(refusal: Refusal) -> Response:
-    headers = dict(refusal.headers)
-    if refusal.status == 401:
-        headers["WWW-Authenticate"] = www_authenticate(refusal.outcome)
+def _error(request: Request, refusal: Refusal) -> Response:
+    headers = dict(refusal.headers) | refusal_headers(request, refusal.status, refusal.outcome)
     return JSONResponse(
         {"error": refusal.outcome, "detail": refusal.detail},
         status_code=refusal.status,
@@ -130,17 +107,39 @@ def _error(refusal: Refusal) -> Response:
     )
 
 
-def serve_file(request: Request, store: Path, engine: Engine, rest: str) -> Response:
-    """Answer one download request and append it to the audit log."""
-    entry: dict[str, str | None] = {
+def _respond(
+    request: Request, path: StorePath, sha: str, version: str, req: FileRequest
+) -> Response:
+    headers = _headers(path, sha, version, req)
+    media = MEDIA_TYPES.get(path.suffix, "application/octet-stream")
+    if request.headers.get("if-none-match") in (f'"{sha}"', "*"):
+        return Response(status_code=304, headers=headers)
+    size = path.stat().st_size
+    unsatisfiable = {"Content-Range": f"bytes */{size}"}
+    if LONG_NUMBER.search(request.headers.get("range", "")):
+        raise Refusal(416, "range_not_satisfiable", "range outside the file", unsatisfiable)
+    if isinstance(path, Path):
+        return FileResponse(path, headers=headers, media_type=media, stat_result=path.stat())
+    try:
+        return remote_file_response(request, path, size, headers, media)
+    except Unsatisfiable:
+        raise Refusal(
+            416, "range_not_satisfiable", "range outside the file", unsatisfiable
+        ) from None
+
+
+def serve_file(request: Request, rest: str) -> Audited:
+    """Answer one download request; its audit row is written once the reply is sent."""
+    state = request.app.state
+    entry: dict[str, Any] = {
         "tier": "?",
         "dataset": None,
         "version": None,
         "file": rest,
         "project": None,
+        "token_id": None,
     }
-    token_id = None
-    nbytes = 0
+    refused, skip = None, False
     try:
         try:
             req = parse_file_path(rest)
@@ -154,46 +153,17 @@ def serve_file(request: Request, store: Path, engine: Engine, rest: str) -> Resp
             "project": req.project,
         }
         if req.project is not None:
-            decision = authorise(
-                engine, request.headers.get("authorization"), req.project, req.dataset
-            )
-            token_id = decision.token_id
+            decision = check_access(request, req.project, req.dataset)
+            entry["token_id"] = decision.token_id
             if not decision.allowed:
+                skip = decision.status == 429 and not request.state.first_block
                 raise Refusal(decision.status, decision.outcome, "access refused")
-        path, sha, version = _resolve(store, req)
+        path, sha, version = _resolve(state.store, req)
         entry["version"] = version
-        response, nbytes = _respond(request, path, sha, version, req)
-        outcome = "granted"
-    except Refusal as refused:
-        response, outcome = _error(refused), refused.outcome
-    audit.record(
-        engine,
-        audit.attempt(
-            token_id=token_id, nbytes=nbytes, status=response.status_code, outcome=outcome, **entry
-        ),
-    )
-    return response
-
-
-def _respond(
-    request: Request, path: Path, sha: str, version: str, req: FileRequest
-) -> tuple[Response, int]:
-    size = path.stat().st_size
-    headers = _headers(path, sha, version, req)
-    media = MEDIA_TYPES.get(path.suffix, "application/octet-stream")
-    if request.headers.get("if-none-match") in (f'"{sha}"', "*"):
-        return Response(status_code=304, headers=headers), 0
-    range_header = request.headers.get("range")
-    if_range = request.headers.get("if-range")
-    if if_range is not None and if_range != f'"{sha}"':
-        range_header = None  # the client holds another file: send this one whole
-    span = _byte_range(range_header, size)
-    start, end, status = (0, size - 1, 200) if span is None else (*span, 206)
-    length = end - start + 1 if size else 0
-    headers["Content-Length"] = str(length)
-    if status == 206:
-        headers["Content-Range"] = f"bytes {start}-{end}/{size}"
-    if request.method == "HEAD":
-        return Response(status_code=status, headers=headers, media_type=media), 0
-    body = _read(path, start, length)
-    return StreamingResponse(body, status_code=status, headers=headers, media_type=media), length
+        response = _respond(request, path, sha, version, req)
+    except Refusal as refusal:
+        response, refused = _error(request, refusal), refusal.outcome
+    except Exception:
+        log.exception("download of %r failed", rest[:200])
+        response, refused = JSONResponse({"error": "error"}, status_code=500), "error"
+    return Audited(response, state.access_db, entry, refused, skip=skip)

@@ -28,9 +28,22 @@ def not_found(request: Request, message: str) -> Response:
     return _render(request, "error.html", {"status": 404, "message": message}, 404)
 
 
-async def catalogue_page(request: Request) -> Response:
+def withdrawn(request: Request, dataset: str, release: cat.Release | None) -> Response:
+    """410: the version (or every version) was withdrawn; no statistics, only why."""
+    if release is None:
+        message = f"Every version of {dataset} was withdrawn."
+    else:
+        reason = (release.withdrawn or {}).get("reason") or "no reason given"
+        message = f"Version {release.version} of {dataset} was withdrawn: {reason}."
+    return _render(request, "error.html", {"status": 410, "message": message}, 410)
+
+
+def catalogue_page(request: Request) -> Response:
+    """The open tier only: which projects exist and what they hold is not for everyone."""
     rows = []
     for view in cat.list_datasets(request.app.state.store):
+        if view.project is not None:
+            continue
         manifest = view.manifest()
         latest = view.latest
         latest_manifest = cat.read_manifest(latest) if latest else {}
@@ -120,7 +133,7 @@ def _validation(manifest: dict[str, Any]) -> list[dict[str, Any]]:
     return found
 
 
-async def dataset_page(request: Request) -> Response:
+def dataset_page(request: Request) -> Response:
     project = request.path_params.get("project")
     dataset = request.path_params["dataset"]
     wanted = request.path_params.get("version")
@@ -132,9 +145,13 @@ async def dataset_page(request: Request) -> Response:
     view = cat.find_dataset(request.app.state.store, tier, dataset)
     if view is None:
         return not_found(request, f"No dataset {dataset}.")
-    release = view.release(wanted) if wanted else view.shown
+    release = view.release(wanted) if wanted else view.latest
+    if release is None and wanted in (None, cat.LATEST_ALIAS):
+        return withdrawn(request, dataset, None)
     if release is None:
         return not_found(request, f"No version {wanted} of {dataset}.")
+    if release.withdrawn is not None:
+        return withdrawn(request, dataset, release)
     manifest = cat.read_manifest(release)
     book = cat.codebook(release)
     columns = [

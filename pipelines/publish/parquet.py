@@ -20,6 +20,8 @@ from types import TracebackType
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from pipelines.atomic import temporary_beside
+
 ROW_GROUP_ROWS = 1_000_000
 CHUNK = 1 << 20
 #: Records per batch when a stage streams a table (``Settings.batch_rows`` overrides it).
@@ -36,7 +38,7 @@ class ReleaseWriter:
 
     def __init__(self, path: Path, metadata: dict[str, str]) -> None:
         self.path = Path(path)
-        self.tmp = self.path.with_name(self.path.name + ".tmp")
+        self.tmp = temporary_beside(self.path)
         self.metadata = {k.encode(): v.encode() for k, v in metadata.items()}
         self.rows = 0
         self._writer: pq.ParquetWriter | None = None
@@ -91,7 +93,7 @@ class ReleaseWriter:
             if self._writer is not None:
                 self._writer.close()
             if kind is None:
-                os.replace(self.tmp, self.path)
+                os.replace(self.tmp, self.path)  # as pipelines.atomic.replacing does
         finally:
             if kind is not None:
                 self.tmp.unlink(missing_ok=True)
@@ -127,8 +129,6 @@ def read_column(path: Path, name: str) -> pa.ChunkedArray:
 
 
 def sha256_file(path: Path) -> str:
-    digest = hashlib.sha256()
+    """The hex sha256 of a file (local or on an object store), read in chunks."""
     with path.open("rb") as fh:
-        while chunk := fh.read(CHUNK):
-            digest.update(chunk)
-    return digest.hexdigest()
+        return hashlib.file_digest(fh, "sha256").hexdigest()

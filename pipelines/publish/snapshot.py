@@ -39,7 +39,7 @@ from pipelines.publish.store import (
     MANIFEST,
     STAGING,
     StoreLike,
-    newest_version,
+    list_snapshots,
     read_latest,
     snapshot_dir,
     version_key,
@@ -98,6 +98,11 @@ def _cleanup_remote_leases(
     return removed
 
 
+def _stage_prefix(tier: str, dataset: str) -> str:
+    """Staging folder names, flat: ``project/alpha`` becomes ``project+alpha``."""
+    return f"{tier.replace('/', '+')}__{dataset}__"
+
+
 def cleanup_staging(
     store: StoreLike, tier: str, dataset: str, *, before: dt.datetime | None = None
 ) -> int:
@@ -112,7 +117,7 @@ def cleanup_staging(
     removed = 0
     if not staging.exists():
         return 0
-    for entry in staging.glob(f"{tier}__{dataset}__*"):
+    for entry in staging.glob(f"{_stage_prefix(tier, dataset)}*"):
         try:
             pid = int(entry.name.split("__")[3])
         except (IndexError, ValueError):
@@ -124,6 +129,33 @@ def cleanup_staging(
     return removed
 
 
+def _withdrawn(store: StoreLike, tier: str, dataset: str, version: str) -> bool:
+    """Whether ``version`` carries a withdrawal marker (see ``pipelines.metadata.versions``)."""
+    return (
+        snapshot_dir(store, tier, dataset, version).parent / f"{version}{WITHDRAWN_SUFFIX}"
+    ).exists()
+
+
+def newest_live_version(store: StoreLike, tier: str, dataset: str) -> str | None:
+    """The newest version not withdrawn: what ``LATEST`` names, also after a backfill."""
+    live = [
+        s.version
+        for s in list_snapshots(store, dataset)
+        if s.tier == tier and not _withdrawn(store, tier, dataset, s.version)
+    ]
+    return max(live, key=version_key) if live else None
+
+
+def _refuse_withdrawn_twin(store: StoreLike, tier: str, dataset: str, version: str) -> None:
+    """Identical data to a withdrawn version is neither 'unchanged' nor published again."""
+    if _withdrawn(store, tier, dataset, version):
+        raise PublishError(
+            f"the data are identical to withdrawn version {version}; nothing was published "
+            "(correct the source, or publish deliberately under a new --version)",
+            dataset=dataset,
+        )
+
+
 def _repair_latest(store: StoreLike, tier: str, dataset: str, version: str) -> None:
     """After a publish killed between making a version visible and writing ``LATEST``: point
     ``LATEST`` at ``version`` when it is the newest and not withdrawn (a withdrawal marker
@@ -132,9 +164,7 @@ def _repair_latest(store: StoreLike, tier: str, dataset: str, version: str) -> N
     current = read_latest(store, tier, dataset)
     if current is not None and version_key(current) >= version_key(version):
         return
-    if newest_version(store, tier, dataset) != version:
-        return
-    if (folder / f"{version}{WITHDRAWN_SUFFIX}").exists():
+    if newest_live_version(store, tier, dataset) != version:
         return
     write_text_atomic(folder / LATEST, version + "\n")
 
@@ -262,13 +292,14 @@ def publish_snapshot(
     staging_root = store / STAGING
     staging_root.mkdir(parents=True, exist_ok=True)
     nonce = uuid.uuid4().hex[:8]
-    stage = staging_root / f"{tier}__{dataset}__{base_version}__{os.getpid()}__{nonce}"
+    stage = staging_root / f"{_stage_prefix(tier, dataset)}{base_version}__{os.getpid()}__{nonce}"
     try:
         _stage_data(stage, data_files)
         checksums = _data_checksums(stage)
         version, exists = _choose_version(store, tier, dataset, base_version, checksums)
         final = snapshot_dir(store, tier, dataset, version)
         if exists:
+            _refuse_withdrawn_twin(store, tier, dataset, version)
             log.info(
                 "%s: version %s already holds identical data; nothing to publish", dataset, version
             )
@@ -285,7 +316,7 @@ def publish_snapshot(
                 dataset=dataset,
             ) from None
         _fsync_dir(final.parent)
-        latest = newest_version(store, tier, dataset) or version
+        latest = newest_live_version(store, tier, dataset) or version
         write_text_atomic(final.parent / LATEST, latest + "\n")
         return PublishResult(final, version, created=True)
     finally:
@@ -329,6 +360,7 @@ def _publish_remote(
             )
             final = storage.path(tier, dataset, version)
             if exists:
+                _refuse_withdrawn_twin(storage, tier, dataset, version)
                 log.info(
                     "%s: version %s already holds identical data; nothing to publish",
                     dataset,
@@ -355,7 +387,7 @@ def _publish_remote(
                     f"version {version} appeared while publishing; rerun to publish a new version",
                     dataset=dataset,
                 ) from None
-            latest = newest_version(storage, tier, dataset) or version
+            latest = newest_live_version(storage, tier, dataset) or version
             storage.write_bytes(f"{latest}\n".encode(), tier, dataset, LATEST)
             return PublishResult(final, version, created=True)
     finally:

@@ -13,11 +13,11 @@ publish in progress or an orphan of a killed one, and readers skip it just the s
 from __future__ import annotations
 
 import json
-import os
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any
 
+from pipelines.atomic import write_text_atomic_local
 from pipelines.storage import Storage, StorePath, open_storage, to_path
 
 MANIFEST = "manifest.json"
@@ -107,12 +107,7 @@ def write_text_atomic(path: StorePath, text: str) -> None:
     if not isinstance(path, Path):
         path.fs.pipe_file(path.path, text.encode("utf-8"))
         return
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    with tmp.open("w", encoding="utf-8") as fh:
-        fh.write(text)
-        fh.flush()
-        os.fsync(fh.fileno())
-    os.replace(tmp, path)
+    write_text_atomic_local(path, text)
 
 
 def version_key(version: str) -> tuple[str, int]:

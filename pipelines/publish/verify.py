@@ -12,7 +12,7 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
-from pipelines.publish.parquet import CHUNK, sha256_file
+from pipelines.publish.parquet import sha256_file
 from pipelines.publish.store import MANIFEST, STAGING, SnapshotRef, StoreLike, list_snapshots
 from pipelines.storage import Storage, open_storage
 
@@ -29,11 +29,8 @@ class VerifyReport:
 
 
 def _sha256_remote(storage: Storage, rel: str) -> str:
-    digest = hashlib.sha256()
     with storage.open(rel) as fh:
-        while chunk := fh.read(CHUNK):
-            digest.update(chunk)
-    return digest.hexdigest()
+        return hashlib.file_digest(fh, "sha256").hexdigest()
 
 
 def _check_files(label: str, entries: list[dict], sizes: dict[str, int], sha) -> list[str]:
@@ -88,8 +85,12 @@ def verify_store(store: StoreLike, dataset: str | None = None) -> VerifyReport:
     storage = open_storage(store)
     if storage.is_local:
         staging = storage.base / STAGING
-        if staging.exists():
-            report.orphaned_staging = sorted(p.name for p in staging.iterdir())
+        if staging.exists():  # an empty folder is no unfinished publish
+            report.orphaned_staging = sorted(
+                p.name
+                for p in staging.iterdir()
+                if p.is_file() or any(f.is_file() for f in p.rglob("*"))
+            )
     else:  # leases of publishers, and version prefixes that never got their manifest
         files = [PurePosixPath(rel) for rel in storage.files()]
         trusted = {f.parent for f in files if f.name == MANIFEST}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import yaml
 from pydantic import ValidationError
@@ -15,9 +16,26 @@ SPEC_DIR = Path(__file__).parent
 __all__ = ["SPEC_DIR", "Column", "DatasetSpec", "dataset_names", "load_all_specs", "load_spec"]
 
 
-def _describe(error: ValidationError) -> str:
+def _field(loc: tuple[Any, ...], data: dict[str, Any]) -> str:
+    """A field's place, a column named by its name: ``columns[Beviljade timmar].type``."""
+    parts: list[str] = []
+    node: Any = data
+    for key in loc:
+        named = isinstance(key, int) and isinstance(node, list) and key < len(node)
+        item = node[key] if named else node.get(key) if isinstance(node, dict) else None
+        name = item.get("name") if named and isinstance(item, dict) else None
+        if isinstance(key, int):
+            label = f"[{name}]" if isinstance(name, str) and name else f"[{key + 1}]"
+            parts.append(label)
+        else:
+            parts.append(("." if parts else "") + str(key))
+        node = item
+    return "".join(parts) or "(top level)"
+
+
+def _describe(error: ValidationError, data: dict[str, Any]) -> str:
     first = error.errors()[0]
-    where = ".".join(str(p) for p in first["loc"]) or "(top level)"
+    where = _field(tuple(first["loc"]), data)
     more = f" (and {error.error_count() - 1} more problems)" if error.error_count() > 1 else ""
     return f"{where}: {first['msg']}{more}"
 
@@ -38,7 +56,7 @@ def load_spec_file(path: Path) -> DatasetSpec:
     try:
         spec = DatasetSpec.model_validate(data)
     except ValidationError as exc:
-        raise SpecError(f"invalid spec: {_describe(exc)}", file=str(path)) from None
+        raise SpecError(f"invalid spec: {_describe(exc, data)}", file=str(path)) from None
     if spec.name != path.stem:
         raise SpecError(f"spec name {spec.name} does not match its file name", file=str(path))
     return spec

@@ -7,6 +7,7 @@ it is released. Adding a dataset means adding a YAML file, never Python.
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
@@ -339,7 +340,15 @@ class Schedule(_Strict):
     start_date: str = "2025-01-01"
     retries: int = Field(default=2, ge=0)
     retry_delay_minutes: int = Field(default=5, ge=0)
+    retry_exponential_backoff: float = Field(default=2.0, ge=1.0)  # extract's multiplier
+    max_retry_delay_minutes: int = Field(default=60, ge=0)
     catchup: bool = False
+
+    @field_validator("start_date")
+    @classmethod
+    def _iso_date(cls, value: str) -> str:
+        dt.date.fromisoformat(value)  # ValueError: pydantic reports the field
+        return value
 
 
 class DatasetSpec(_Strict):

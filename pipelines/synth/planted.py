@@ -29,6 +29,8 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from pipelines.atomic import replacing
+
 KINDS: tuple[str, ...] = (
     "personnummer",
     "samordningsnummer",
@@ -215,8 +217,7 @@ def merge_parts(target: Path, parts: dict[str, Path], order: Iterable[str]) -> N
     if not kept and len(parts) == 1:
         os.replace(next(iter(parts.values())), target)
         return
-    tmp = target.with_name(target.name + ".tmp")
-    with tmp.open("wb") as out:
+    with replacing(target) as tmp, tmp.open("wb") as out:
         old = target.open("rb") if kept else None
         try:
             for dataset in order:
@@ -234,6 +235,5 @@ def merge_parts(target: Path, parts: dict[str, Path], order: Iterable[str]) -> N
         finally:
             if old is not None:
                 old.close()
-    os.replace(tmp, target)
     for part in parts.values():
         part.unlink(missing_ok=True)

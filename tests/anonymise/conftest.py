@@ -70,19 +70,26 @@ ADULT_QIS = [
 ]
 
 
+SHIPPED_ADULT = Path(__file__).resolve().parents[1] / "data" / "adult"  # gzip, CC BY 4.0
+
+
 def adult_dir() -> Path:
+    """SAMVERKAN_ADULT_DIR when given, else the copy shipped with the tests."""
     env = os.environ.get("SAMVERKAN_ADULT_DIR")
-    if env:
-        return Path(env)
-    return Path(__file__).resolve().parents[2].parent / "shared" / "data" / "adult"
+    return Path(env) if env else SHIPPED_ADULT
+
+
+def adult_csv(folder: Path) -> Path:
+    plain = folder / "adult.csv"
+    return plain if plain.exists() else folder / "adult.csv.gz"
 
 
 @pytest.fixture(scope="session")
 def adult() -> tuple[pa.Table, dict[str, Hierarchy]]:
     folder = adult_dir()
-    if not (folder / "adult.csv").exists():
+    if not adult_csv(folder).exists():
         pytest.skip(f"adult benchmark data not found in {folder}")
-    table = pacsv.read_csv(folder / "adult.csv", parse_options=pacsv.ParseOptions(delimiter=";"))
+    table = pacsv.read_csv(adult_csv(folder), parse_options=pacsv.ParseOptions(delimiter=";"))
     hierarchies = {
         q: Hierarchy.from_csv(folder / f"adult_hierarchy_{q}.csv", name=q) for q in ADULT_QIS
     }

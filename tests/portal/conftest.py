@@ -214,12 +214,15 @@ class LiveServer:
 def live_portal(world: World, access_engine: Engine) -> Iterator[LiveServer]:
     """The portal served by uvicorn in a thread on 127.0.0.1 and a free port."""
     from pipelines.portal.app import create_app
+    from pipelines.portal.ratelimit import FailureLimiter
+    from pipelines.portal.server import portal_config
 
     port = free_port()
     url = f"http://127.0.0.1:{port}"
-    app = create_app(world.store, access_db=access_engine, base_url=url)
+    limiter = FailureLimiter(limit=100_000)  # the access tests refuse many tokens on purpose
+    app = create_app(world.store, access_db=access_engine, base_url=url, limiter=limiter)
     server = uvicorn.Server(
-        uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", access_log=False)
+        portal_config(app, "127.0.0.1", port, head_timeout=2, log_level="warning")
     )
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
