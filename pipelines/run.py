@@ -33,6 +33,7 @@ from pipelines.anonymise.pseudonym import PseudonymKey, load_key
 from pipelines.config import Settings
 from pipelines.errors import SamverkanError, ValidationFailed
 from pipelines.extract import extract_to_parquet
+from pipelines.publish.layout import release_layout
 from pipelines.publish.manifest import build_manifest
 from pipelines.publish.parquet import (
     ReleaseWriter,
@@ -239,7 +240,7 @@ def anonymise(ctx: RunContext) -> dict[str, Any]:
         "samverkan.licence": ctx.spec.licence,
     }
     _release_memory()
-    with ReleaseWriter(ctx.candidate_path, metadata) as writer:
+    with ReleaseWriter(ctx.candidate_path, metadata, release_layout(ctx.spec)) as writer:
         for start, batch in read_batches(source, plan.batch_columns, ctx.settings.batch_rows):
             writer.write(plan.release_batch(batch, start))
             _release_memory()

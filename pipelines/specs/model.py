@@ -143,6 +143,7 @@ class Column(_Strict):
                     raise ValueError(f"{what} {value} is beyond the hierarchy's {steps} steps")
             if self.level != "auto" and (self.min_level is not None or self.max_level is not None):
                 raise ValueError("min_level and max_level are only for level: auto")
+            check_bands(self.hierarchy)
             low, high = self.level_range
             if low > high:
                 raise ValueError("min_level is above max_level")
@@ -151,6 +152,29 @@ class Column(_Strict):
         ):
             raise ValueError("hierarchy and level are only for quasi_identifier columns")
         return self
+
+
+def _band_bounds(step: Any) -> tuple[int, int, int | None] | None:
+    if isinstance(step, dict) and "band" in step:
+        return int(step["band"]), int(step.get("min", 0)), step.get("top")
+    return None
+
+
+def check_bands(hierarchy: list[Any]) -> None:
+    """Age bands never overlap: a band step's ``top`` starts a band (``min`` plus a whole
+    number of widths), else the last band ("78-82") would reach into the top code ("80+")."""
+    for step in hierarchy:
+        bounds = _band_bounds(step)
+        if bounds is None:
+            continue
+        width, low, top = bounds
+        if width < 1:
+            raise ValueError("a band needs a width of at least 1")
+        if top is not None and (int(top) < low or (int(top) - low) % width):
+            raise ValueError(
+                f"band {width} from {low}: top {top} must be {low} plus a multiple of {width}, "
+                "or its last band overlaps the top code"
+            )
 
 
 def _check_aggregate(aggregate: Aggregate, columns: dict[str, Column]) -> None:
