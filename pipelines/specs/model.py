@@ -84,6 +84,9 @@ class Column(_Strict):
     description: Text
     nullable: bool = True
     unit: str | None = None
+    label: Text | None = Field(default=None, description="Short variable label, sv/en")
+    # coded columns: what each released code means, sv/en (the codebook lists them all)
+    values: dict[str, Text] | None = None
     # direct_identifier: drop | pseudonymise ; free_text: drop | scrub
     action: Literal["drop", "pseudonymise", "scrub"] | None = None
     # free_text with action scrub: personnummer in the text become a placeholder, or (project
@@ -326,6 +329,31 @@ class Schedule(_Strict):
     catchup: bool = False
 
 
+#: The EU data-theme vocabulary's codes (DCAT-AP's ``dcat:theme``).
+Theme = Literal[
+    "AGRI", "ECON", "EDUC", "ENER", "ENVI", "GOVE", "HEAL", "INTR", "JUST", "REGI", "SOCI",
+    "TECH", "TRAN",
+]  # fmt: skip
+
+
+class Keywords(_Strict):
+    """Keywords per language, so a catalogue can tag each one."""
+
+    sv: list[str] = Field(default_factory=list)
+    en: list[str] = Field(default_factory=list)
+
+
+class Coverage(_Strict):
+    """What the data covers, for catalogues and codebooks (the data gives the dates)."""
+
+    temporal_column: str | None = Field(
+        default=None, description="Column dating each record; its range is the coverage"
+    )
+    unit_of_analysis: Text | None = None
+    population: Text | None = None
+    source_system: Text | None = None
+
+
 class DatasetSpec(_Strict):
     """Everything about one dataset."""
 
@@ -340,8 +368,23 @@ class DatasetSpec(_Strict):
     anonymisation: AnonymisationPolicy = AnonymisationPolicy()
     expectations: Expectations = Expectations()
     schedule: Schedule = Schedule()
-    keywords: list[str] = Field(default_factory=list)
+    keywords: Keywords = Keywords()
+    themes: list[Theme] = Field(default_factory=lambda: ["REGI"], min_length=1)
+    coverage: Coverage = Coverage()
     aggregates: list[Aggregate] = Field(default_factory=list)
+
+    @field_validator("licence")
+    @classmethod
+    def _spdx(cls, value: str) -> str:
+        from pipelines.metadata.licences import check_spdx
+
+        return check_spdx(value)
+
+    @field_validator("keywords", mode="before")
+    @classmethod
+    def _keywords(cls, value: Any) -> Any:
+        """A plain list (older specs) counts as Swedish keywords."""
+        return {"sv": list(value), "en": []} if isinstance(value, list) else value
 
     @field_validator("columns")
     @classmethod
@@ -371,10 +414,16 @@ class DatasetSpec(_Strict):
                 raise ValueError(f"aggregate {aggregate.name} is declared twice")
             seen.add(aggregate.name)
             _check_aggregate(aggregate, {c.name: c for c in self.columns})
-        del names
+        temporal = self.coverage.temporal_column
+        if temporal is not None and temporal not in names:
+            raise ValueError(f"coverage.temporal_column {temporal} is not a column")
         return self
 
     # convenience views -------------------------------------------------------------
+    @property
+    def all_keywords(self) -> list[str]:
+        return [*self.keywords.sv, *self.keywords.en]
+
     def columns_with_role(self, role: Role) -> list[Column]:
         return [c for c in self.columns if c.role == role]
 
