@@ -27,7 +27,13 @@ OFFICIAL = Path(__file__).parent / "official"
 
 @pytest.mark.parametrize(
     "base",
-    ["http://127.0.0.1:8000", "http://localhost:8000", "http://[::1]/", "http://0.0.0.0", "ftp://x.se"],
+    [
+        "http://127.0.0.1:8000",
+        "http://localhost:8000",
+        "http://[::1]/",
+        "http://0.0.0.0",
+        "ftp://x.se",
+    ],
 )
 def test_a_loopback_or_odd_base_url_is_refused(base: str) -> None:
     with pytest.raises(PublishError):
@@ -90,7 +96,7 @@ def test_local_citations_are_marked_and_carry_no_url() -> None:
 def test_a_licence_must_be_an_spdx_id() -> None:
     spec = load_spec("kolada")
     data = spec.model_dump(by_alias=True, exclude_none=True)
-    with pytest.raises(ValueError, match="CC-BY-4.0"):
+    with pytest.raises(ValueError, match=r"CC-BY-4\.0"):
         type(spec).model_validate(data | {"licence": "CC BY 4.0"})
     assert type(spec).model_validate(data | {"licence": "CC0-1.0"}).licence == "CC0-1.0"
 

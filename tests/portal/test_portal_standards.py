@@ -28,6 +28,7 @@ from pipelines.specs import load_spec
 
 PUBLIC_BASE_URL = "https://forskningsdata.huddinge.se"  # as the world fixture publishes
 PID = "doi:10.5072"
+DOCS = Path(__file__).parents[2] / "docs"
 OFFICIAL = Path(__file__).parents[1] / "metadata" / "official"
 DCAT_AP = OFFICIAL / "dcat-ap-3.0.1"
 CORE = ("shapes.ttl", "range.ttl", "shapes_recommended.ttl", "deprecateduris.ttl")
@@ -186,3 +187,19 @@ def test_data_package_is_complete(world) -> None:
                     present = set(values.cast(pa.string()).drop_null().to_pylist()) - {"*"}
                     categories = [c["value"] for c in field.get("categories", [])]
                     assert sorted(categories) == sorted(present), (path, field["name"])
+
+
+def test_every_manifest_validates_against_the_published_json_schema(world) -> None:
+    from pipelines.publish.manifest_model import Manifest, json_schema
+
+    published = json.loads((DOCS / "manifest.schema.json").read_text(encoding="utf-8"))
+    assert published == json_schema(), "regenerate docs/manifest.schema.json"
+    jsonschema.Draft202012Validator.check_schema(published)
+    validator = jsonschema.Draft202012Validator(published)
+    releases = scan_releases(world.store)
+    assert releases
+    for release in releases:
+        manifest = release.manifest()
+        errors = [e.message for e in validator.iter_errors(manifest)]
+        assert not errors, (release.path, errors[:3])
+        Manifest.model_validate(manifest)
