@@ -87,6 +87,10 @@ class Column(_Strict):
     label: Text | None = Field(default=None, description="Short variable label, sv/en")
     # coded columns: what each released code means, sv/en (the codebook lists them all)
     values: dict[str, Text] | None = None
+    # coded columns whose values are names or dates that label themselves (districts, months)
+    self_labelled: bool = False
+    # what a null in this column means: an unknown value or a question that does not apply
+    missing: Literal["unknown", "not_applicable", "pending"] = "unknown"
     # direct_identifier: drop | pseudonymise ; free_text: drop | scrub
     action: Literal["drop", "pseudonymise", "scrub"] | None = None
     # free_text with action scrub: personnummer in the text become a placeholder, or (project
