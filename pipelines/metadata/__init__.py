@@ -20,7 +20,8 @@ from pipelines.metadata.citation import citation_files
 from pipelines.metadata.codebook import build_codebook, render_markdown
 from pipelines.metadata.coverage import temporal_coverage
 from pipelines.metadata.datapackage import build_datapackage
-from pipelines.metadata.identifiers import publication_from_env
+from pipelines.metadata.ddi import build_ddi
+from pipelines.metadata.identifiers import publication_from_env, version_identifier
 from pipelines.metadata.urls import absolute, portal_base_url, version_path
 from pipelines.metadata.versions import WITHDRAWN_SUFFIX, previous_snapshot, read_marker
 from pipelines.publish.store import SnapshotRef
@@ -33,10 +34,12 @@ CHANGELOG = "changelog.json"
 CITATION = "CITATION.txt"
 CITATION_CFF = "CITATION.cff"
 DATACITE = "datacite.json"
+CODEBOOK_DDI = "codebook.ddi.xml"
 METADATA_FILES = (
     DATAPACKAGE,
     CODEBOOK_JSON,
     CODEBOOK_MD,
+    CODEBOOK_DDI,
     CHANGELOG,
     CITATION,
     CITATION_CFF,
@@ -84,16 +87,21 @@ def write_release_metadata(
     data_files = sorted(data_files)
     now = dt.datetime.now(dt.UTC)
     coverage = temporal_coverage(spec, data_files)
+    aggregate_files = sorted((folder / "aggregates").glob("*.parquet"))
     codebook = build_codebook(
-        spec=spec, tier=tier, version=version, data_files=data_files, policy=policy
+        spec=spec,
+        tier=tier,
+        version=version,
+        data_files=data_files,
+        policy=policy,
+        aggregate_files=aggregate_files,
     )
-    codebook["coverage"] = {"temporal": coverage} | codebook.get("coverage", {})
+    codebook["coverage"] = {"temporal": coverage}
     url = (
         absolute(publication.base_url, version_path(tier, spec.name, version))
         if publication.base_url
         else None
     )
-    aggregate_files = sorted((folder / "aggregates").glob("*.parquet"))
     sizes = [f"{sum(p.stat().st_size for p in data_files + aggregate_files)} bytes"]
     text, cff, datacite = citation_files(
         spec=spec,
@@ -104,7 +112,21 @@ def write_release_metadata(
         coverage=coverage,
         sizes=sizes,
     )
+    ddi = build_ddi(
+        codebook,
+        {
+            "publisher": spec.publisher,
+            "identifier": version_identifier(spec.name, version, publication.pid),
+            "scheme": "DOI" if publication.scheme == "doi" else "URN",
+            "released": now.date().isoformat(),
+            "licence": spec.licence,
+            "keywords": spec.keywords.model_dump(),
+            "text": text.strip(),
+        },
+    )
+    (folder / CODEBOOK_DDI).write_bytes(ddi)
     return [
+        folder / CODEBOOK_DDI,
         _write_json(
             folder / DATAPACKAGE,
             build_datapackage(

@@ -18,7 +18,7 @@ import pyarrow.parquet as pq
 from pipelines.metadata.stats import DUCKDB_MEMORY
 from pipelines.publish.store import SnapshotRef
 
-CHANGELOG_FORMAT = "samverkan-changelog/1"
+CHANGELOG_FORMAT = "samverkan-changelog/2"
 
 
 def _schema_of(files: list[Path]) -> dict[str, str]:
@@ -70,12 +70,17 @@ def _generalisation_changes(old_ref: SnapshotRef, codebook: dict[str, Any] | Non
         before = old.get(col["name"])
         after = col["generalisation"]
         if before is not None and before.get("level") != after.get("level"):
+            # the same ladder with another level: the engine moved (level: auto); another
+            # ladder: the spec changed it. Either way researchers are told here.
+            same_ladder = before.get("levels") == after.get("levels")
             changes.append(
                 {
                     "name": col["name"],
                     "from_level": before.get("level"),
                     "to_level": after.get("level"),
+                    "cause": "engine" if same_ladder else "spec",
                     "text": after["text"],
+                    "from_text": before.get("text"),
                 }
             )
     return changes

@@ -203,3 +203,51 @@ def test_every_manifest_validates_against_the_published_json_schema(world) -> No
         errors = [e.message for e in validator.iter_errors(manifest)]
         assert not errors, (release.path, errors[:3])
         Manifest.model_validate(manifest)
+
+
+def test_ddi_codebook_validates_against_the_ddi_alliance_xsd(world) -> None:
+    import xmlschema
+
+    schema = xmlschema.XMLSchema(str(OFFICIAL / "ddi-codebook-2.5.1" / "codebook.xsd"))
+    for release in scan_releases(world.store):
+        path = release.path / "codebook.ddi.xml"
+        errors = [str(e)[:300] for e in schema.iter_errors(str(path))]
+        assert not errors, (path, errors[:2])
+
+
+def test_every_coded_value_has_labels_in_both_languages(world) -> None:
+    for release in scan_releases(world.store):
+        book = json.loads((release.path / "codebook.json").read_text(encoding="utf-8"))
+        assert book["format"] == "samverkan-codebook/2"
+        assert book["study"]["unit_of_analysis"] and book["study"]["population"]
+        assert book["study"]["source_system"] and book["coverage"]["temporal"]
+        spec = load_spec(release.dataset)
+        tables = [book, *book["other_tables"].values(), *book["aggregate_tables"].values()]
+        for table in tables:
+            for col in table["columns"]:
+                if col["role"] in ("measure", "derived"):
+                    continue
+                declared = spec.column(col["name"])
+                if not is_coded(declared):
+                    continue
+                categories = col["categories"]
+                assert len(categories) == len({c["value"] for c in categories})  # all, once
+                for cat in categories:
+                    label = cat["label"]
+                    assert label and label["sv"] and label["en"], (col["name"], cat["value"])
+                kinds = {m["kind"] for m in col["missing_codes"]}
+                if declared.role == "quasi_identifier":
+                    assert "suppressed" in kinds
+        assert book["aggregate_tables"] or not spec.aggregates or release.tier != "open"
+        for name, table in book["aggregate_tables"].items():
+            assert table["description"] and table["measures"] and table["protection"], name
+
+
+def test_dataset_page_shows_value_labels_and_explains_the_star(live_portal) -> None:
+    import httpx
+
+    with httpx.Client(base_url=live_portal.url, timeout=10) as client:
+        html = client.get("/datasets/ekonomiskt_bistand").text
+    assert 'id="star"' in html and "suppressed" in html and "undertryckt" in html
+    for label in ("Ensamstående med barn", "Single with children", "Arbetslöshet"):
+        assert label in html
