@@ -251,3 +251,33 @@ def test_dataset_page_shows_value_labels_and_explains_the_star(live_portal) -> N
     assert 'id="star"' in html and "suppressed" in html and "undertryckt" in html
     for label in ("Ensamstående med barn", "Single with children", "Arbetslöshet"):
         assert label in html
+
+
+def test_local_mode_writes_no_url_and_marks_the_citation(world, tmp_path, monkeypatch) -> None:
+    """What ``make run`` does: no public base URL, the portal on loopback."""
+    from pipelines.metadata import METADATA_FILES, write_release_metadata
+
+    monkeypatch.delenv("SAMVERKAN_PUBLIC_BASE_URL", raising=False)
+    monkeypatch.delenv("SAMVERKAN_PID", raising=False)
+    release = next(r for r in scan_releases(world.store) if r.dataset == "ekonomiskt_bistand")
+    folder = tmp_path / "snapshot"
+    shutil.copytree(release.path / "data", folder / "data")
+    shutil.copytree(release.path / "aggregates", folder / "aggregates")
+    written = write_release_metadata(
+        folder,
+        spec=load_spec(release.dataset),
+        version=release.version,
+        tier=release.tier,
+        data_files=sorted((folder / "data").glob("*.parquet")),
+        previous=None,
+        base_url="http://127.0.0.1:8000",
+        policy=release.manifest()["anonymisation"],
+    )
+    assert {p.name for p in written} == set(METADATA_FILES)
+    for path in written:
+        text = path.read_text(encoding="utf-8")
+        assert "127.0.0.1" not in text and "localhost" not in text, path.name
+    assert "LOCAL COPY" in (folder / "CITATION.cff").read_text(encoding="utf-8")
+    assert "LOCAL COPY" in (folder / "CITATION.txt").read_text(encoding="utf-8")
+    package = json.loads((folder / "datapackage.json").read_text(encoding="utf-8"))
+    assert package["local_copy"] is True and "homepage" not in package
