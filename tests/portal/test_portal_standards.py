@@ -181,7 +181,7 @@ def test_data_package_is_complete(world) -> None:
                 continue
             for field in schema["fields"]:
                 column = spec.column(field["name"])
-                assert field.get("title") != field.get("description")
+                assert field["title"] and field["title"] != field.get("description")
                 if is_coded(column) and field["type"] == "string":
                     values = pq.read_table(path, columns=[field["name"]]).column(0)
                     present = set(values.cast(pa.string()).drop_null().to_pylist()) - {"*"}
