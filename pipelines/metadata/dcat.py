@@ -125,6 +125,16 @@ def _read_json(path: Path) -> dict[str, Any]:
         return {}
 
 
+def _published_identifier(release: Release) -> str:
+    """The dataset's PID as its release recorded it (datacite.json), so the catalogue says
+    what the citation says whatever the portal's own settings; else from the settings."""
+    datacite = _read_json(release.path / "datacite.json")
+    for related in datacite.get("relatedIdentifiers", []):
+        if related.get("relationType") == "IsVersionOf":
+            return str(related["relatedIdentifier"])
+    return dataset_identifier(release.dataset)
+
+
 def file_kinds(manifest: dict[str, Any]) -> dict[str, list[dict[str, Any]]]:
     """Parquet files by kind: ``data`` (microdata) and one kind per aggregate table."""
     kinds: dict[str, list[dict[str, Any]]] = {}
@@ -230,7 +240,7 @@ def _dataset(
     _texts(graph, ds, DCTERMS.description, manifest["description"])
     graph.add((ds, DCTERMS.publisher, _publisher(graph, base_url, manifest["publisher"])))
     graph.add((ds, DCAT.contactPoint, _contact(graph, email)))
-    graph.add((ds, DCTERMS.identifier, Literal(dataset_identifier(latest.dataset))))
+    graph.add((ds, DCTERMS.identifier, Literal(_published_identifier(latest))))
     graph.add((ds, DCAT.landingPage, _document(graph, landing)))
     codebook_page = _document(
         graph,

@@ -114,6 +114,11 @@ def test_catalogue_describes_every_dataset_as_dcat_ap_se_asks(catalogue) -> None
         if not getattr(o, "language", None)
     ]
     assert not untagged
+    identifier = catalogue.value(
+        next(r.ds for r in rows if str(r.ds).endswith("/hemtjanst")),
+        catalogue.namespace_manager.expand_curie("dct:identifier"),
+    )
+    assert str(identifier) == PID.removeprefix("doi:") + "/huddinge.hemtjanst"
     ekb = next(r for r in rows if str(r.ds).endswith("/ekonomiskt_bistand"))
     assert int(ekb.dists) == 2  # the microdata and the aggregate table, each on its own
 
