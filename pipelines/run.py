@@ -205,6 +205,7 @@ def _aggregates(ctx: RunContext) -> list[dict[str, Any]]:
             table,
             folder / f"{name}.parquet",
             {"samverkan.dataset": ctx.spec.name, "samverkan.aggregate": name},
+            release_layout(ctx.spec),
         )
         reports.append(report)
     return reports

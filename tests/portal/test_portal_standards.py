@@ -289,3 +289,11 @@ def test_local_mode_writes_no_url_and_marks_the_citation(world, tmp_path, monkey
     assert "LOCAL COPY" in (folder / "CITATION.txt").read_text(encoding="utf-8")
     package = json.loads((folder / "datapackage.json").read_text(encoding="utf-8"))
     assert package["local_copy"] is True and "homepage" not in package
+
+
+def test_aggregate_dimensions_are_dictionary_typed(world) -> None:
+    release = next(r for r in scan_releases(world.store) if r.dataset == "ekonomiskt_bistand")
+    for path in (release.path / "aggregates").glob("*.parquet"):
+        schema = pq.read_schema(path)
+        assert pa.types.is_dictionary(schema.field("stadsdel").type), path
+        assert not pa.types.is_dictionary(schema.field("hushall").type), path
