@@ -31,6 +31,7 @@ from pipelines.anonymise.row_order import collect, release_seed, shuffled, write
 from pipelines.config import Settings
 from pipelines.errors import SamverkanError, ValidationFailed
 from pipelines.extract import extract_to_parquet
+from pipelines.publish.layout import release_layout
 from pipelines.publish.manifest import build_manifest
 from pipelines.publish.parquet import (
     ReleaseWriter,
@@ -215,6 +216,7 @@ def _aggregates(ctx: RunContext) -> list[dict[str, Any]]:
             table,
             folder / f"{name}.parquet",
             {"samverkan.dataset": ctx.spec.name, "samverkan.aggregate": name},
+            release_layout(ctx.spec),
         )
         reports.append(report)
     return reports
@@ -264,7 +266,7 @@ def anonymise(ctx: RunContext) -> dict[str, Any]:
     pieces = shuffled(
         batches, plan.records, seed, ctx.work_dir / "shuffle", ctx.settings.batch_rows
     )
-    with ReleaseWriter(ctx.candidate_path, metadata) as writer:
+    with ReleaseWriter(ctx.candidate_path, metadata, release_layout(ctx.spec)) as writer:
         write_source_rows(ctx.source_rows_path, collect(pieces, writer.write))
     _release_memory()
     report = plan.report

@@ -10,7 +10,7 @@ import pytest
 from pipelines.anonymise.generalise import generalise, hierarchy_table
 from pipelines.errors import SpecError
 
-AGE = [{"band": 5, "min": 18, "top": 80}, {"band": 20, "min": 18, "top": 78}, "*"]
+AGE = [{"band": 5, "min": 18, "top": 78}, {"band": 20, "min": 18, "top": 78}, "*"]
 
 
 def test_age_bands_with_floor_and_top_code() -> None:
@@ -20,9 +20,9 @@ def test_age_bands_with_floor_and_top_code() -> None:
         "18-22",
         "18-22",
         "23-27",
-        "78-82",
-        "80+",
-        "80+",
+        "78+",
+        "78+",
+        "78+",
         None,
     ]
     assert generalise(ages, AGE, 2).to_pylist() == [

@@ -133,7 +133,7 @@ def _attacker_view(source: pd.DataFrame, name: str, levels: dict[str, int]) -> p
         view = pd.DataFrame({c: source[s] for c, s in cols.items()})
         ladders = {
             "hemtjanst": [(5, 0, 95), (10, 0, 90), (20, 0, 80)],
-            "ekonomiskt_bistand": [(5, 18, 80), (10, 18, 78), (20, 18, 78)],
+            "ekonomiskt_bistand": [(5, 18, 78), (10, 18, 78), (20, 18, 78)],
         }[name]
         level = levels["alder"]
         view["alder"] = (

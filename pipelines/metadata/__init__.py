@@ -1,9 +1,11 @@
 """Release metadata written into a snapshot at publish time, and read back by the portal.
 
 ``write_release_metadata`` puts ``datapackage.json`` (Frictionless v2), ``codebook.json``
-and ``codebook.md``, ``changelog.json`` and ``CITATION.txt`` into the staging folder of a
-snapshot, so they are listed with their sha256 in its manifest like the data. Everything is
-computed from the release files only.
+and ``codebook.md``, ``changelog.json``, ``CITATION.txt``, ``CITATION.cff`` and
+``datacite.json`` into the staging folder of a snapshot, so they are listed with their
+sha256 in its manifest like the data. Everything is computed from the release files and
+the spec; addresses and identifiers come from the publication settings of the run
+(``identifiers.publication_from_env``), never from wherever the portal happens to run.
 """
 
 from __future__ import annotations
@@ -14,9 +16,12 @@ from pathlib import Path
 from typing import Any
 
 from pipelines.metadata.changelog import build_changelog
-from pipelines.metadata.citation import citation_text
+from pipelines.metadata.citation import citation_files
 from pipelines.metadata.codebook import build_codebook, render_markdown
+from pipelines.metadata.coverage import temporal_coverage
 from pipelines.metadata.datapackage import build_datapackage
+from pipelines.metadata.ddi import build_ddi
+from pipelines.metadata.identifiers import publication_from_env, version_identifier
 from pipelines.metadata.urls import absolute, portal_base_url, version_path
 from pipelines.metadata.versions import WITHDRAWN_SUFFIX, previous_snapshot, read_marker
 from pipelines.publish.store import SnapshotRef
@@ -27,7 +32,19 @@ CODEBOOK_JSON = "codebook.json"
 CODEBOOK_MD = "codebook.md"
 CHANGELOG = "changelog.json"
 CITATION = "CITATION.txt"
-METADATA_FILES = (DATAPACKAGE, CODEBOOK_JSON, CODEBOOK_MD, CHANGELOG, CITATION)
+CITATION_CFF = "CITATION.cff"
+DATACITE = "datacite.json"
+CODEBOOK_DDI = "codebook.ddi.xml"
+METADATA_FILES = (
+    DATAPACKAGE,
+    CODEBOOK_JSON,
+    CODEBOOK_MD,
+    CODEBOOK_DDI,
+    CHANGELOG,
+    CITATION,
+    CITATION_CFF,
+    DATACITE,
+)
 
 __all__ = ["METADATA_FILES", "portal_base_url", "previous_snapshot", "write_release_metadata"]
 
@@ -61,16 +78,55 @@ def write_release_metadata(
 
     ``tier`` is the tier folder (``open`` or ``project/<project>``), ``data_files`` the
     release Parquet files (inside ``folder``), ``previous`` the version the changelog
-    compares with, ``base_url`` the portal address used in identifiers and citations,
-    ``policy`` the run's anonymisation report (for the levels ``level: auto`` chose).
+    compares with, ``base_url`` the address the portal serves on (not used in released
+    files: those take the public base URL of ``publication_from_env``, or none in local
+    mode), ``policy`` the run's anonymisation report (for the levels ``level: auto`` chose).
     """
+    del base_url  # a serving address (often loopback) must not be baked into a snapshot
+    publication = publication_from_env()
     data_files = sorted(data_files)
     now = dt.datetime.now(dt.UTC)
+    coverage = temporal_coverage(spec, data_files)
+    aggregate_files = sorted((folder / "aggregates").glob("*.parquet"))
     codebook = build_codebook(
-        spec=spec, tier=tier, version=version, data_files=data_files, policy=policy
+        spec=spec,
+        tier=tier,
+        version=version,
+        data_files=data_files,
+        policy=policy,
+        aggregate_files=aggregate_files,
     )
-    url = absolute(base_url, version_path(tier, spec.name, version))
+    codebook["coverage"] = {"temporal": coverage}
+    url = (
+        absolute(publication.base_url, version_path(tier, spec.name, version))
+        if publication.base_url
+        else None
+    )
+    sizes = [f"{sum(p.stat().st_size for p in data_files + aggregate_files)} bytes"]
+    text, cff, datacite = citation_files(
+        spec=spec,
+        version=version,
+        released=now.date(),
+        publication=publication,
+        url=url,
+        coverage=coverage,
+        sizes=sizes,
+    )
+    ddi = build_ddi(
+        codebook,
+        {
+            "publisher": spec.publisher,
+            "identifier": version_identifier(spec.name, version, publication.pid),
+            "scheme": "DOI" if publication.scheme == "doi" else "URN",
+            "released": now.date().isoformat(),
+            "licence": spec.licence,
+            "keywords": spec.keywords.model_dump(),
+            "text": text.strip(),
+        },
+    )
+    (folder / CODEBOOK_DDI).write_bytes(ddi)
     return [
+        folder / CODEBOOK_DDI,
         _write_json(
             folder / DATAPACKAGE,
             build_datapackage(
@@ -79,7 +135,8 @@ def write_release_metadata(
                 version=version,
                 tier=tier,
                 data_files=data_files,
-                base_url=base_url,
+                aggregate_files=aggregate_files,
+                publication=publication,
                 created=now.isoformat(timespec="seconds"),
             ),
         ),
@@ -96,9 +153,9 @@ def write_release_metadata(
                 codebook=codebook,
             ),
         ),
-        _write_text(
-            folder / CITATION, citation_text(spec=spec, version=version, year=now.year, url=url)
-        ),
+        _write_text(folder / CITATION, text),
+        _write_text(folder / CITATION_CFF, cff),
+        _write_json(folder / DATACITE, datacite),
     ]
 
 

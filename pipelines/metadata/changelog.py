@@ -18,7 +18,7 @@ import pyarrow.parquet as pq
 from pipelines.metadata.stats import DUCKDB_MEMORY
 from pipelines.publish.store import SnapshotRef
 
-CHANGELOG_FORMAT = "samverkan-changelog/1"
+CHANGELOG_FORMAT = "samverkan-changelog/2"
 
 
 def _schema_of(files: list[Path]) -> dict[str, str]:
@@ -57,6 +57,22 @@ def _row_differences(new: list[Path], old: list[Path], columns: list[str]) -> tu
     return int(added[0]) if added else 0, int(removed[0]) if removed else 0
 
 
+def released_levels(ref: SnapshotRef) -> dict[str, dict[str, Any]]:
+    """The generalisation level and ladder length each quasi-identifier had in a released
+    version (from its codebook), so the next run can keep them: a dataset's levels must not
+    drift from version to version unless its spec changes the ladder."""
+    path = ref.path / "codebook.json"
+    if not path.is_file():
+        return {}
+    book = json.loads(path.read_text(encoding="utf-8"))
+    return {
+        c["name"]: {"level": c["generalisation"]["level"], "levels": c["generalisation"]["levels"]}
+        for c in book.get("columns", [])
+        if c.get("generalisation", {}).get("kind") == "generalised"
+        and c["generalisation"].get("level") is not None
+    }
+
+
 def _generalisation_changes(old_ref: SnapshotRef, codebook: dict[str, Any] | None) -> list[dict]:
     old_path = old_ref.path / "codebook.json"
     if codebook is None or not old_path.is_file():
@@ -69,13 +85,21 @@ def _generalisation_changes(old_ref: SnapshotRef, codebook: dict[str, Any] | Non
     for col in codebook["columns"]:
         before = old.get(col["name"])
         after = col["generalisation"]
-        if before is not None and before.get("level") != after.get("level"):
+        moved = before is not None and (
+            before.get("level") != after.get("level") or before.get("step") != after.get("step")
+        )
+        if before is not None and moved:
+            # the same ladder with another level: the engine moved (level: auto); another
+            # ladder: the spec changed it. Either way researchers are told here.
+            same_ladder = before.get("levels") == after.get("levels")
             changes.append(
                 {
                     "name": col["name"],
                     "from_level": before.get("level"),
                     "to_level": after.get("level"),
+                    "cause": "engine" if same_ladder else "spec",
                     "text": after["text"],
+                    "from_text": before.get("text"),
                 }
             )
     return changes

@@ -104,6 +104,8 @@ def _temporal(values: pa.ChunkedArray, valid: int) -> dict[str, Any]:
 
 def column_stats(values: pa.ChunkedArray, *, counts_allowed: bool = True) -> dict[str, Any]:
     """Nulls, distinct values and the figures that fit the column's type."""
+    if pa.types.is_dictionary(values.type):
+        values = values.cast(values.type.value_type)
     rows = len(values)
     nulls = values.null_count
     valid = rows - nulls
@@ -256,6 +258,8 @@ def file_column_stats(
     if not files:
         return column_stats(pa.chunked_array([], pa.null()), counts_allowed=counts_allowed)
     kind = pq.read_schema(files[0]).field(name).type
+    if pa.types.is_dictionary(kind):  # coded columns: their figures are their values'
+        kind = kind.value_type
     rows = sum(pq.read_metadata(p).num_rows for p in files)
     nulls = sum(int(values.null_count) for values in _batches(files, name, batch_rows))
     valid = rows - nulls

@@ -74,7 +74,18 @@ def build_manifest(
         "description": {"sv": spec.description.sv, "en": spec.description.en},
         "publisher": spec.publisher,
         "licence": spec.licence,
-        "keywords": spec.keywords,
+        "keywords": spec.all_keywords,
+        "keywords_by_language": spec.keywords.model_dump(),
+        "themes": list(spec.themes),
+        "schedule": spec.schedule.cron,
+        "aggregates": {
+            a.name: {
+                "description": a.description.model_dump() if a.description else None,
+                "dimensions": [d.model_dump() for d in a.dimension_list],
+                "measures": [m.output_name for m in a.measures],
+            }
+            for a in spec.aggregates
+        },
         "published_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         "rows": rows,
         "schema": schema_entries(spec, schema),

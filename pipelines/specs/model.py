@@ -85,6 +85,13 @@ class Column(_Strict):
     description: Text
     nullable: bool = True
     unit: str | None = None
+    label: Text | None = Field(default=None, description="Short variable label, sv/en")
+    # coded columns: what each released code means, sv/en (the codebook lists them all)
+    values: dict[str, Text] | None = None
+    # coded columns whose values are names or dates that label themselves (districts, months)
+    self_labelled: bool = False
+    # what a null in this column means: an unknown value or a question that does not apply
+    missing: Literal["unknown", "not_applicable", "pending"] = "unknown"
     # direct_identifier: drop | pseudonymise ; free_text: drop | scrub
     action: Literal["drop", "pseudonymise", "scrub"] | None = None
     # free_text with action scrub: personnummer in the text become a placeholder, or (project
@@ -157,6 +164,7 @@ class Column(_Strict):
                     raise ValueError(f"{what} {value} is beyond the hierarchy's {steps} steps")
             if self.level != "auto" and (self.min_level is not None or self.max_level is not None):
                 raise ValueError("min_level and max_level are only for level: auto")
+            check_bands(self.hierarchy)
             low, high = self.level_range
             if low > high:
                 raise ValueError("min_level is above max_level")
@@ -165,6 +173,29 @@ class Column(_Strict):
         ):
             raise ValueError("hierarchy and level are only for quasi_identifier columns")
         return self
+
+
+def _band_bounds(step: Any) -> tuple[int, int, int | None] | None:
+    if isinstance(step, dict) and "band" in step:
+        return int(step["band"]), int(step.get("min", 0)), step.get("top")
+    return None
+
+
+def check_bands(hierarchy: list[Any]) -> None:
+    """Age bands never overlap: a band step's ``top`` starts a band (``min`` plus a whole
+    number of widths), else the last band ("78-82") would reach into the top code ("80+")."""
+    for step in hierarchy:
+        bounds = _band_bounds(step)
+        if bounds is None:
+            continue
+        width, low, top = bounds
+        if width < 1:
+            raise ValueError("a band needs a width of at least 1")
+        if top is not None and (int(top) < low or (int(top) - low) % width):
+            raise ValueError(
+                f"band {width} from {low}: top {top} must be {low} plus a multiple of {width}, "
+                "or its last band overlaps the top code"
+            )
 
 
 def _check_aggregate(aggregate: Aggregate, columns: dict[str, Column]) -> None:
@@ -351,6 +382,31 @@ class Schedule(_Strict):
         return value
 
 
+#: The EU data-theme vocabulary's codes (DCAT-AP's ``dcat:theme``).
+Theme = Literal[
+    "AGRI", "ECON", "EDUC", "ENER", "ENVI", "GOVE", "HEAL", "INTR", "JUST", "REGI", "SOCI",
+    "TECH", "TRAN",
+]  # fmt: skip
+
+
+class Keywords(_Strict):
+    """Keywords per language, so a catalogue can tag each one."""
+
+    sv: list[str] = Field(default_factory=list)
+    en: list[str] = Field(default_factory=list)
+
+
+class Coverage(_Strict):
+    """What the data covers, for catalogues and codebooks (the data gives the dates)."""
+
+    temporal_column: str | None = Field(
+        default=None, description="Column dating each record; its range is the coverage"
+    )
+    unit_of_analysis: Text | None = None
+    population: Text | None = None
+    source_system: Text | None = None
+
+
 class DatasetSpec(_Strict):
     """Everything about one dataset."""
 
@@ -366,8 +422,23 @@ class DatasetSpec(_Strict):
     anonymisation: AnonymisationPolicy = AnonymisationPolicy()
     expectations: Expectations = Expectations()
     schedule: Schedule = Schedule()
-    keywords: list[str] = Field(default_factory=list)
+    keywords: Keywords = Keywords()
+    themes: list[Theme] = Field(default_factory=lambda: ["REGI"], min_length=1)
+    coverage: Coverage = Coverage()
     aggregates: list[Aggregate] = Field(default_factory=list)
+
+    @field_validator("licence")
+    @classmethod
+    def _spdx(cls, value: str) -> str:
+        from pipelines.metadata.licences import check_spdx
+
+        return check_spdx(value)
+
+    @field_validator("keywords", mode="before")
+    @classmethod
+    def _keywords(cls, value: Any) -> Any:
+        """A plain list (older specs) counts as Swedish keywords."""
+        return {"sv": list(value), "en": []} if isinstance(value, list) else value
 
     @field_validator("columns")
     @classmethod
@@ -413,6 +484,9 @@ class DatasetSpec(_Strict):
                         )
         if any(c.per_subject for c in self.columns) and (subject is None or subject.per_record):
             raise ValueError("per_subject columns need a subject with key columns")
+        temporal = self.coverage.temporal_column
+        if temporal is not None and temporal not in names:
+            raise ValueError(f"coverage.temporal_column {temporal} is not a column")
         return self
 
     @property
@@ -421,6 +495,10 @@ class DatasetSpec(_Strict):
         return list(self.subject.columns) if self.subject else []
 
     # convenience views -------------------------------------------------------------
+    @property
+    def all_keywords(self) -> list[str]:
+        return [*self.keywords.sv, *self.keywords.en]
+
     def columns_with_role(self, role: Role) -> list[Column]:
         return [c for c in self.columns if c.role == role]
 

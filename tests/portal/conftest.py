@@ -29,6 +29,8 @@ from pipelines.config import Settings
 V1, V2, V3 = "2026-01-31", "2026-02-28", "2026-03-31"
 KEYS = {"alpha": "alpha-test-key-0123456789abcdef", "beta": "beta-test-key-fedcba9876543210"}
 WITHDRAW_REASON = "erasure request (test)"
+PUBLIC_BASE_URL = "https://forskningsdata.huddinge.se"
+PID = "doi:10.5072"
 
 
 @dataclass
@@ -151,7 +153,10 @@ def world(generated_sources: Settings, tmp_path_factory: pytest.TempPathFactory)
     """Sources shared with the whole suite (tests/conftest.py), copied to be changed here."""
     base = tmp_path_factory.mktemp("portal") / "data"
     shutil.copytree(generated_sources.data_dir, base)
-    with metadata_publishing(), project_tier_validation():
+    with metadata_publishing(), project_tier_validation(), pytest.MonkeyPatch.context() as mp:
+        # published as production would: a public base URL and a DOI prefix (DataCite's test)
+        mp.setenv("SAMVERKAN_PUBLIC_BASE_URL", PUBLIC_BASE_URL)
+        mp.setenv("SAMVERKAN_PID", PID)
         return _build_world(Settings.from_env(base))
 
 
