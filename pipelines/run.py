@@ -174,29 +174,44 @@ def _key(ctx: RunContext, project: str | None) -> Any:
     )
 
 
-def _aggregates(ctx: RunContext) -> list[dict[str, Any]]:
-    """Protected aggregate tables (open tier), written beside the candidate in the raw zone.
-
-    Each aggregate reads only the extract columns it counts by and measures."""
+def _aggregate_inputs(ctx: RunContext, plan: Any) -> Any:
+    """The collector of what the open tier's aggregates count (None without any): the
+    released rows, so no aggregate minus microdata recovers a suppressed value."""
     if ctx.tier != "open" or not ctx.spec.aggregates:
+        return None
+    from pipelines.anonymise.aggregate_input import AggregateInputs
+
+    folder = ctx.work_dir / "aggregate_inputs"
+    shutil.rmtree(folder, ignore_errors=True)
+    return AggregateInputs(
+        ctx.spec, [c.name for c in plan.kept], plan.report["transformation"], folder
+    )
+
+
+def _aggregates(ctx: RunContext, inputs: Any) -> list[dict[str, Any]]:
+    """Protected aggregate tables (open tier) from the collected release rows, written
+    beside the candidate in the raw zone; one input column in memory at a time."""
+    if inputs is None:
         return []
     from pipelines.anonymise.aggregate import build_aggregate
+    from pipelines.anonymise.aggregate_input import RULE
 
     needs_key = any(a.protection.method == "cell_key" for a in ctx.spec.aggregates)
     key = _key(ctx, "cellkey").secret if needs_key else None
     folder = ctx.work_dir / "aggregates"
     shutil.rmtree(folder, ignore_errors=True)
     reports = []
-    source = ctx.extract_path
-    records = pq.read_metadata(source).num_rows
     for aggregate in ctx.spec.aggregates:
-        # one extract column in memory at a time, freed once coded
+        source = inputs.path(aggregate.name)
         table, report = build_aggregate(
-            lambda name: read_column(source, name),
+            lambda name, source=source: read_column(source, name),
             aggregate,
             key=key,
             spec=ctx.spec,
-            records=records,
+            records=pq.read_metadata(source).num_rows,
+            levels=inputs.levels(aggregate),
+            disclosed=inputs.disclosed(aggregate),
+            basis=RULE,
         )
         _release_memory()
         name = aggregate.name
@@ -206,6 +221,7 @@ def _aggregates(ctx: RunContext) -> list[dict[str, Any]]:
             {"samverkan.dataset": ctx.spec.name, "samverkan.aggregate": name},
         )
         reports.append(report)
+    shutil.rmtree(inputs.folder, ignore_errors=True)
     return reports
 
 
@@ -220,9 +236,8 @@ def anonymise(ctx: RunContext) -> dict[str, Any]:
     sensitive and public attributes the policy needs) and decides the transformation and
     the suppressed records; the second transforms the extract a record batch at a time
     and writes the candidate batch by batch (same rows, order and values as a whole-table
-    run). The protected aggregates come first, while the process holds the least."""
-    aggregates = _aggregates(ctx)
-    _release_memory()
+    run). The protected aggregates are counted from the released batches, then built
+    once the plan's memory is freed."""
     started = time.perf_counter()
     source = ctx.extract_path
     key = _key(ctx, ctx.project) if ctx.tier == "project" else None
@@ -239,13 +254,25 @@ def anonymise(ctx: RunContext) -> dict[str, Any]:
         "samverkan.licence": ctx.spec.licence,
     }
     _release_memory()
+    inputs = _aggregate_inputs(ctx, plan)
+    columns = plan.batch_columns + (inputs.raw_columns if inputs else [])
     with ReleaseWriter(ctx.candidate_path, metadata) as writer:
-        for start, batch in read_batches(source, plan.batch_columns, ctx.settings.batch_rows):
-            writer.write(plan.release_batch(batch, start))
+        for start, batch in read_batches(
+            source, list(dict.fromkeys(columns)), ctx.settings.batch_rows
+        ):
+            released = plan.release_batch(batch, start)
+            writer.write(released)
+            if inputs is not None:
+                inputs.add(released, batch)
+            del released
             _release_memory()
+    if inputs is not None:
+        inputs.close()
     report = plan.report
     report["runtime_s"] = time.perf_counter() - started
     del plan
+    _release_memory()
+    aggregates = _aggregates(ctx, inputs)
     return ctx.record("anonymise", report | ({"aggregates": aggregates} if aggregates else {}))
 
 

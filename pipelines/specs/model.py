@@ -256,7 +256,7 @@ Protection = Annotated[ThresholdProtection | CellKeyProtection, Field(discrimina
 
 
 class Aggregate(_Strict):
-    """An aggregate table for the open tier, computed from the raw extract."""
+    """An aggregate table for the open tier, computed from the released rows."""
 
     name: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
     description: Text | None = None
