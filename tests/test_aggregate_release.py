@@ -50,10 +50,13 @@ def _ore(x: float) -> int:
     return round(x * 100)
 
 
-def difference_attack(micro: pd.DataFrame, table: pd.DataFrame) -> list[tuple[int, str]]:
+def difference_attack(
+    micro: pd.DataFrame, table: pd.DataFrame, max_combinations: int = 200_000
+) -> list[tuple[int, str]]:
     """Aggregate minus microdata per (district, month), then a bounded subset-sum search
     among the rows whose district is hidden: (microdata row, district) for every row the
-    search places (a unique subset of the month's hidden rows with that count and sum)."""
+    search places (a unique subset of the month's unplaced hidden rows with that count and
+    sum), repeated while it places more."""
     cells = table[
         (table["stadsdel"] != "Totalt")
         & (table["stadsdel"] != "*")
@@ -63,25 +66,33 @@ def difference_attack(micro: pd.DataFrame, table: pd.DataFrame) -> list[tuple[in
     shown = micro[micro["stadsdel"] != "*"].groupby(["stadsdel", "manad"])["belopp"]
     counts, sums = shown.size(), shown.sum()
     hidden = micro[micro["stadsdel"] == "*"]
-    placed: list[tuple[int, str]] = []
-    taken: set[int] = set()
+    cents = {int(i): _ore(v) for i, v in hidden["belopp"].items()}
+    by_month = {m: [int(i) for i in g.index] for m, g in hidden.groupby("manad")}
+    residue = {}
     for row in cells.itertuples():
         key = (row.stadsdel, row.manad)
         n = int(row.utbetalningar) - int(counts.get(key, 0))
-        total = _ore(row.belopp_kr) - _ore(sums.get(key, 0.0))
-        if n <= 0:
-            continue
-        pool = [i for i in hidden.index[hidden["manad"] == row.manad] if i not in taken]
-        if math_comb(len(pool), n) > 200_000:
-            continue
-        found = [
-            combo
-            for combo in itertools.combinations(pool, n)
-            if abs(sum(_ore(micro.at[i, "belopp"]) for i in combo) - total) <= n
-        ]
-        if len(found) == 1:
-            placed += [(i, row.stadsdel) for i in found[0]]
-            taken |= set(found[0])
+        if n > 0:
+            residue[key] = (n, _ore(row.belopp_kr) - _ore(sums.get(key, 0.0)))
+    placed: list[tuple[int, str]] = []
+    taken: set[int] = set()
+    progress = True
+    while progress:
+        progress = False
+        for (district, month), (n, total) in list(residue.items()):
+            pool = [i for i in by_month.get(month, []) if i not in taken]
+            if math_comb(len(pool), n) > max_combinations:
+                continue
+            found = [
+                combo
+                for combo in itertools.combinations(pool, n)
+                if abs(sum(cents[i] for i in combo) - total) <= n
+            ]
+            if len(found) == 1:
+                placed += [(i, district) for i in found[0]]
+                taken |= set(found[0])
+                del residue[(district, month)]
+                progress = True
     return placed
 
 
