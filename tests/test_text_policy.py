@@ -145,3 +145,27 @@ def test_project_tier_notes_have_month_dates(sources: Settings, monkeypatch) -> 
     folder = _run(sources, spec, "project-notes", tier="project", project="alpha")
     notes = pd.read_parquet(folder / "data")["anteckning"].dropna()
     assert len(notes) > 100 and not notes.map(_day_precise).any()
+
+
+def test_a_suppressed_row_loses_its_dates_and_district_in_the_text() -> None:
+    from pipelines.anonymise.text_policy import TextPolicy
+
+    spec = load_spec("kontaktcenter")  # tidpunkt: a timestamp quasi-identifier
+    districts = pa.chunked_array([["Flemingsberg", "Vårby", "Länna"]])
+    policy = TextPolicy.build(spec, "project", {"tidpunkt": 1}, lambda name: districts)
+    assert policy is not None and policy.level == "day"  # level 1 of tidpunkt is the day
+    note = "Boende i Vårby ringde 2025-01-14 om snöröjning, återkoppling den 3 februari."
+    released = pa.table(
+        {
+            "tidpunkt": ["2025-01-14", "*", "2025-01-14"],
+            "stadsdel": ["Vårby", "Vårby", "*"],
+            "beskrivning": [note, note, note],
+        }
+    )
+    out = policy.apply(released).column("beskrivning").to_pylist()
+    assert out[0] == note  # day level, district shown: nothing to hide
+    assert "Vårby" in out[1] and not _day_precise(out[1]) and "2025" not in out[1]
+    assert "Vårby" not in out[2] and "[STADSDEL]" in out[2] and "2025-01-14" in out[2]
+    figures = policy.report["beskrivning"]
+    assert figures["texts_with_dates_generalised"] == 1
+    assert figures["texts_with_suppressed_values_scrubbed"] == 1

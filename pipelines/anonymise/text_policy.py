@@ -11,7 +11,8 @@ columns' policy:
   ``januari``, ``14/1`` -> ``januari``; at ``year`` level to the year, at ``*`` to
   ``[DATUM]``; a quarter level is treated as ``year`` (never finer than the spec);
 - on a row where a text quasi-identifier is released as ``*``, every value of that column
-  (e.g. every district name) is replaced by ``[<COLUMN>]``;
+  (e.g. every district name) is replaced by ``[<COLUMN>]``; on a row where a date
+  quasi-identifier is ``*``, every date in the text becomes ``[DATUM]``;
 - special-category words (GDPR art. 9; health) are counted per column for the report the
   data protection officer reviews; the counts say how many texts mention a term, no text.
 
@@ -156,6 +157,7 @@ class TextPolicy:
     level: DateLevel
     places: dict[str, str]  # quasi-identifier -> pattern of its values
     report: dict[str, Any] = field(default_factory=dict)
+    date_qis: list[str] = field(default_factory=list)  # a row with one at '*': no dates
 
     @classmethod
     def build(
@@ -190,7 +192,14 @@ class TextPolicy:
             }
             for name in texts
         }
-        return cls(text_columns=texts, level=level, places=places, report=report)
+        date_qis = [
+            c.name
+            for c in spec.columns
+            if c.role == "quasi_identifier"
+            and c.type in ("date", "timestamp")
+            and is_released(c, tier)
+        ]
+        return cls(texts, level, places, report, date_qis)
 
     def apply(self, table: pa.Table) -> pa.Table:
         """The released batch with its text columns under the policy."""
@@ -198,6 +207,9 @@ class TextPolicy:
             values = table.column(name).combine_chunks()
             figures = self.report[name]
             dated = generalise_text_dates(values, self.level)
+            hidden = _starred(table, self.date_qis)
+            if hidden is not None:  # the row's date is suppressed: so are dates in its text
+                dated = pc.if_else(hidden, generalise_text_dates(values, "*"), dated)
             figures["texts_with_dates_generalised"] += _changed(values, dated)
             scrubbed = dated
             for column, pattern in self.places.items():
@@ -217,6 +229,15 @@ class TextPolicy:
             index = table.column_names.index(name)
             table = table.set_column(index, name, scrubbed)
         return table
+
+
+def _starred(table: pa.Table, columns: list[str]) -> pa.Array | None:
+    """Rows where any of ``columns`` is released as ``*`` (None without columns)."""
+    mask = None
+    for name in columns:
+        starred = pc.fill_null(pc.equal(table.column(name), SUPPRESSED), False)
+        mask = starred if mask is None else pc.or_(mask, starred)
+    return mask
 
 
 def _is_text_qi(column: Column) -> bool:
