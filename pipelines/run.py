@@ -27,8 +27,9 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
+from pipelines.anonymise.aggregate_input import RULE, AggregateInputs
 from pipelines.anonymise.generalise import SUPPRESSED
-from pipelines.anonymise.policy import plan_policy, release_columns
+from pipelines.anonymise.policy import PolicyPlan, plan_policy, release_columns
 from pipelines.anonymise.pseudonym import PseudonymKey, load_key
 from pipelines.config import Settings
 from pipelines.errors import SamverkanError, ValidationFailed
@@ -174,13 +175,11 @@ def _key(ctx: RunContext, project: str | None) -> Any:
     )
 
 
-def _aggregate_inputs(ctx: RunContext, plan: Any) -> Any:
+def _aggregate_inputs(ctx: RunContext, plan: PolicyPlan) -> AggregateInputs | None:
     """The collector of what the open tier's aggregates count (None without any): the
     released rows, so no aggregate minus microdata recovers a suppressed value."""
     if ctx.tier != "open" or not ctx.spec.aggregates:
         return None
-    from pipelines.anonymise.aggregate_input import AggregateInputs
-
     folder = ctx.work_dir / "aggregate_inputs"
     shutil.rmtree(folder, ignore_errors=True)
     return AggregateInputs(
@@ -188,13 +187,12 @@ def _aggregate_inputs(ctx: RunContext, plan: Any) -> Any:
     )
 
 
-def _aggregates(ctx: RunContext, inputs: Any) -> list[dict[str, Any]]:
+def _aggregates(ctx: RunContext, inputs: AggregateInputs | None) -> list[dict[str, Any]]:
     """Protected aggregate tables (open tier) from the collected release rows, written
     beside the candidate in the raw zone; one input column in memory at a time."""
     if inputs is None:
         return []
     from pipelines.anonymise.aggregate import build_aggregate
-    from pipelines.anonymise.aggregate_input import RULE
 
     needs_key = any(a.protection.method == "cell_key" for a in ctx.spec.aggregates)
     key = _key(ctx, "cellkey").secret if needs_key else None
