@@ -232,3 +232,36 @@ def test_aggregates_counted_batch_by_batch_equal_those_of_the_whole_release(
     )
     assert streamed.replace_schema_metadata(None).equals(whole)
     assert not (ctx.work_dir / "aggregate_inputs").exists()  # raw-zone scratch is removed
+
+
+def test_a_dimension_is_never_finer_than_the_release_and_stars_stay_stars(
+    tmp_path: Path,
+) -> None:
+    from pipelines.anonymise.aggregate_input import AggregateInputs
+
+    spec = load_spec("hemtjanst")  # the aggregate asks alder at level 3 (20-year bands)
+    aggregate = spec.aggregates[0]
+    raw = pa.table(
+        {
+            "personnummer": ["a", "b", "c", "d"],
+            "alder": [83, 67, 45, 91],
+            "stadsdel": ["Vårby", "Vårby", "Länna", "Länna"],
+            "kon": ["K", "M", "K", "M"],
+        }
+    )
+    finer = raw.select(["stadsdel", "kon"]).append_column(
+        "alder", pa.array(["80-84", "65-69", "*", "90-94"])
+    )
+    inputs = AggregateInputs(spec, finer.column_names, {"alder": 1}, tmp_path / "a")
+    assert inputs.levels(aggregate)["alder"] == 3
+    inputs.add(finer, raw)
+    inputs.close()
+    got = pd.read_parquet(inputs.path(aggregate.name))["alder"].tolist()
+    assert got == ["80+", "60-79", "*", "80+"]
+
+    coarser = raw.select(["stadsdel", "kon"]).append_column("alder", pa.array(["*"] * 4))
+    inputs = AggregateInputs(spec, coarser.column_names, {"alder": 4}, tmp_path / "b")
+    assert inputs.levels(aggregate)["alder"] == 4
+    inputs.add(coarser, raw)
+    inputs.close()
+    assert pd.read_parquet(inputs.path(aggregate.name))["alder"].tolist() == ["*"] * 4
