@@ -261,6 +261,8 @@ def anonymise(ctx: RunContext) -> dict[str, Any]:
             released = plan.release_batch(batch, start)
             writer.write(released)
             if inputs is not None:
+                # row i of ``released`` must be row i of ``batch`` (the unit id is read
+                # from the raw batch): shuffle the release's row order after this point
                 inputs.add(released, batch)
             del released
             _release_memory()
