@@ -151,10 +151,13 @@ def test_a_suppressed_row_loses_its_dates_and_district_in_the_text() -> None:
     from pipelines.anonymise.text_policy import TextPolicy
 
     spec = load_spec("kontaktcenter")  # tidpunkt: a timestamp quasi-identifier
-    districts = pa.chunked_array([["Flemingsberg", "Vårby", "Länna"]])
+    districts = pa.chunked_array([["Flemingsberg", "Vårby", "Länna", "Sjödalen-Fullersta"]])
     policy = TextPolicy.build(spec, "project", {"tidpunkt": 1}, lambda name: districts)
     assert policy is not None and policy.level == "day"  # level 1 of tidpunkt is the day
-    note = "Boende i Vårby ringde 2025-01-14 om snöröjning, återkoppling den 3 februari."
+    note = (
+        "Boende i Vårby ringde 2025-01-14 om snöröjning vid Sjödalens skola, "
+        "återkoppling den 3 februari."
+    )
     released = pa.table(
         {
             "tidpunkt": ["2025-01-14", "*", "2025-01-14"],
@@ -166,6 +169,7 @@ def test_a_suppressed_row_loses_its_dates_and_district_in_the_text() -> None:
     assert out[0] == note  # day level, district shown: nothing to hide
     assert "Vårby" in out[1] and not _day_precise(out[1]) and "2025" not in out[1]
     assert "Vårby" not in out[2] and "[STADSDEL]" in out[2] and "2025-01-14" in out[2]
+    assert "Sjödalen" not in out[2]
     figures = policy.report["beskrivning"]
     assert figures["texts_with_dates_generalised"] == 1
     assert figures["texts_with_suppressed_values_scrubbed"] == 1

@@ -141,8 +141,13 @@ def date_level(spec: DatasetSpec, tier: Tier, levels: dict[str, int]) -> DateLev
 
 
 def _value_pattern(values: list[str]) -> str | None:
-    names = sorted({v for v in values if v and len(v) >= MIN_VALUE_CHARS}, key=len, reverse=True)
-    if not names or len(names) > MAX_VALUES:
+    """One pattern for every value and every part of a compound name ("Sjödalen" of
+    "Sjödalen-Fullersta"), longest first, as whole words (a genitive s allowed)."""
+    if len(values) > MAX_VALUES:
+        return None
+    parts = {p for v in values for p in re.split(r"[-\s]+", v)} | set(values)
+    names = sorted({p for p in parts if len(p) >= MIN_VALUE_CHARS}, key=len, reverse=True)
+    if not names:
         return None
     words = "|".join(re.escape(v) for v in names)
     return rf"(?i)(^|[^\pL\pN])(?:{words})s?($|[^\pL\pN])"
