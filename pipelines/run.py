@@ -17,7 +17,7 @@ import re
 import shutil
 import time
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -25,7 +25,8 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from pipelines.anonymise.policy import plan_policy
+from pipelines.anonymise.aggregate_input import RULE, AggregateInputs
+from pipelines.anonymise.policy import PolicyPlan, plan_policy
 from pipelines.anonymise.pseudonym import PseudonymKey, load_key
 from pipelines.anonymise.row_order import collect, release_seed, shuffled, write_source_rows
 from pipelines.config import Settings
@@ -186,11 +187,22 @@ def _key(ctx: RunContext, project: str | None) -> Any:
     )
 
 
-def _aggregates(ctx: RunContext) -> list[dict[str, Any]]:
-    """Protected aggregate tables (open tier), written beside the candidate in the raw zone.
-
-    Each aggregate reads only the extract columns it counts by and measures."""
+def _aggregate_inputs(ctx: RunContext, plan: PolicyPlan) -> AggregateInputs | None:
+    """The collector of what the open tier's aggregates count (None without any): the
+    released rows, so no aggregate minus microdata recovers a suppressed value."""
     if ctx.tier != "open" or not ctx.spec.aggregates:
+        return None
+    folder = ctx.work_dir / "aggregate_inputs"
+    shutil.rmtree(folder, ignore_errors=True)
+    return AggregateInputs(
+        ctx.spec, [c.name for c in plan.kept], plan.report["transformation"], folder
+    )
+
+
+def _aggregates(ctx: RunContext, inputs: AggregateInputs | None) -> list[dict[str, Any]]:
+    """Protected aggregate tables (open tier) from the collected release rows, written
+    beside the candidate in the raw zone; one input column in memory at a time."""
+    if inputs is None:
         return []
     from pipelines.anonymise.aggregate import build_aggregate
 
@@ -199,16 +211,17 @@ def _aggregates(ctx: RunContext) -> list[dict[str, Any]]:
     folder = ctx.work_dir / "aggregates"
     shutil.rmtree(folder, ignore_errors=True)
     reports = []
-    source = ctx.extract_path
-    records = pq.read_metadata(source).num_rows
     for aggregate in ctx.spec.aggregates:
-        # one extract column in memory at a time, freed once coded
+        source = inputs.path(aggregate.name)
         table, report = build_aggregate(
-            lambda name: read_column(source, name),
+            lambda name, source=source: read_column(source, name),
             aggregate,
             key=key,
             spec=ctx.spec,
-            records=records,
+            records=pq.read_metadata(source).num_rows,
+            levels=inputs.levels(aggregate),
+            disclosed=inputs.disclosed(aggregate),
+            basis=RULE,
         )
         _release_memory()
         name = aggregate.name
@@ -219,6 +232,7 @@ def _aggregates(ctx: RunContext) -> list[dict[str, Any]]:
             release_layout(ctx.spec),
         )
         reports.append(report)
+    shutil.rmtree(inputs.folder, ignore_errors=True)
     return reports
 
 
@@ -232,10 +246,10 @@ def anonymise(ctx: RunContext) -> dict[str, Any]:
     """Two passes over the extract. The first reads only the quasi-identifiers (and the
     sensitive and public attributes the policy needs) and decides the transformation and
     the suppressed records; the second transforms the extract a record batch at a time
-    and writes the candidate batch by batch (same rows, order and values as a whole-table
-    run). The protected aggregates come first, while the process holds the least."""
-    aggregates = _aggregates(ctx)
-    _release_memory()
+    and writes the candidate in a keyed random order (row_order: the same rows and values
+    as a whole-table run, the source row of each kept in the raw zone). The protected
+    aggregates are counted from the released batches, then built
+    once the plan's memory is freed."""
     started = time.perf_counter()
     source = ctx.extract_path
     key = _key(ctx, ctx.project) if ctx.tier == "project" else None
@@ -252,6 +266,8 @@ def anonymise(ctx: RunContext) -> dict[str, Any]:
         "samverkan.licence": ctx.spec.licence,
     }
     _release_memory()
+    inputs = _aggregate_inputs(ctx, plan)
+    columns = list(dict.fromkeys(plan.batch_columns + (inputs.raw_columns if inputs else [])))
     seed = release_seed(
         _key(ctx, "roworder").secret,
         ctx.spec.name,
@@ -259,19 +275,35 @@ def anonymise(ctx: RunContext) -> dict[str, Any]:
         ctx.project or "",
         ctx.version,
     )
-    batches = (
-        (start, plan.release_batch(batch, start))
-        for start, batch in read_batches(source, plan.batch_columns, ctx.settings.batch_rows)
-    )
+
+    def released_batches(plan: PolicyPlan) -> Iterator[tuple[int, pa.Table]]:
+        for start, batch in read_batches(source, columns, ctx.settings.batch_rows):
+            released = plan.release_batch(batch, start)
+            if inputs is not None:
+                # row i of ``released`` is row i of ``batch`` here (the unit id is read
+                # from the raw batch); the release's rows are shuffled after this point
+                inputs.add(released, batch)
+            yield start, released
+            del released
+            _release_memory()
+
     pieces = shuffled(
-        batches, plan.records, seed, ctx.work_dir / "shuffle", ctx.settings.batch_rows
+        released_batches(plan),
+        plan.records,
+        seed,
+        ctx.work_dir / "shuffle",
+        ctx.settings.batch_rows,
     )
     with ReleaseWriter(ctx.candidate_path, metadata, release_layout(ctx.spec)) as writer:
         write_source_rows(ctx.source_rows_path, collect(pieces, writer.write))
+    if inputs is not None:
+        inputs.close()
     _release_memory()
     report = plan.report
     report["runtime_s"] = time.perf_counter() - started
     del plan
+    _release_memory()
+    aggregates = _aggregates(ctx, inputs)
     return ctx.record("anonymise", report | ({"aggregates": aggregates} if aggregates else {}))
 
 

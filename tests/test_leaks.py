@@ -134,10 +134,31 @@ def test_every_published_parquet_file_reads(published: Settings, reader: str) ->
             assert count == rows
 
 
-def test_kontaktcenter_keeps_its_description_scrubbed(published: Settings) -> None:
+def test_kontaktcenter_description_is_not_in_the_open_tier(published: Settings) -> None:
     snap = next(s for s in list_snapshots(published.release_dir) if s.dataset == "kontaktcenter")
-    texts = pq.read_table(snap.path / "data" / "part-00000.parquet").column("beskrivning")
-    texts = [t for t in texts.to_pylist() if t]
+    names = pq.read_schema(snap.path / "data" / "part-00000.parquet").names
+    assert "kanal" in names and "beskrivning" not in names
+
+
+def test_kontaktcenter_keeps_its_description_scrubbed_in_the_project_tier(
+    sources: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from pipelines.run import RunContext, run_dataset
+    from pipelines.specs import load_spec
+
+    monkeypatch.setenv("SAMVERKAN_PSEUDONYM_KEY_ALPHA", "alpha-project-secret-0123456789")
+    ctx = RunContext(
+        spec=load_spec("kontaktcenter"),
+        settings=sources,
+        run_id="kc-project",
+        version="2026-01-31",
+        tier="project",
+        project="alpha",
+    )
+    result = run_dataset(ctx)
+    assert result.ok, result.error
+    data = Path(result.publish["path"]) / "data" / "part-00000.parquet"
+    texts = [t for t in pq.read_table(data).column("beskrivning").to_pylist() if t]
     assert len(texts) > 100
     joined = "\n".join(texts)
     for placeholder in ("[NAMN]", "[TELEFON]", "[E-POST]", "[PERSONNUMMER]"):

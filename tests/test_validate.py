@@ -157,7 +157,9 @@ def _release_data(dataset: str, tier: str = "open") -> tuple[dict[str, list[Any]
     }[dataset]
     out: dict[str, list[Any]] = {}
     for col in spec.columns:
-        if col.role == "free_text" and col.action == "drop":
+        if col.role == "free_text" and (
+            col.action == "drop" or (tier == "open" and not col.open_tier)
+        ):
             continue
         if col.role == "direct_identifier":
             if tier == "project" and col.action == "pseudonymise":

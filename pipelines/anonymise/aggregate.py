@@ -1,10 +1,12 @@
 """Aggregate tables for the open tier, with small-cell protection.
 
 A spec's ``aggregates`` declare counts and sums by chosen dimensions (e.g. households per
-district and month). They are computed from the RAW extract, so no k-anonymity
-suppression distorts them, over the full cross product of the dimension categories with
-margins: every dimension gets a ``Totalt`` category, so the table holds every sub-total
-and the grand total. Zero cells are published as zero. Two protections:
+district and month). A run counts them from the RELEASED rows (``aggregate_input``): an
+aggregate of the raw records minus the microdata beside it would give the count and sums
+of the rows whose values the policy hid. Cells span the full cross product of the
+dimension categories (``*`` for suppressed values is one of them) with margins: every
+dimension gets a ``Totalt`` category, so the table holds every sub-total and the grand
+total. Zero cells are published as zero. Two protections:
 
 - ``threshold``: a cell counting 0 < n < ``min_count`` units is suppressed (every measure
   null, ``suppressed`` true). Secondary suppression then makes sure no suppressed cell can
@@ -18,6 +20,9 @@ and the grand total. Zero cells are published as zero. Two protections:
   read from a fixed p-table by (count, cell key). The same cell therefore gets the same
   noise in every release, zeros stay zero and counts 1..``small_count`` are never
   published. Margins are perturbed as cells of their own, so tables are not additive.
+  Measures the microdata already discloses (record counts of released rows) stay exact,
+  and the counts of one cell agree (``_consistent_counts``): never zero units beside
+  positive records, never more units than records.
 
 The report names the method, its parameters and how many cells were protected; it holds no
 data value (the aggregate table itself is the published output).
@@ -165,17 +170,20 @@ def build_cube(
     *,
     spec: DatasetSpec | None = None,
     key: bytes | None = None,
+    generalised: bool = False,
 ) -> Cube:
-    """Measures for every cell and margin, computed from the raw rows (a table, or a
-    reader of one column at a time).
+    """Measures for every cell and margin, computed from the rows (a table, or a reader
+    of one column at a time).
 
-    ``key`` (the cell-key secret) turns on cell keys, derived from the unit column.
+    ``key`` (the cell-key secret) turns on cell keys, derived from the unit column;
+    ``generalised`` says the dimension columns already hold their published labels.
     """
     read = _reader(raw)
     dims = aggregate.dimension_list
     codes, categories = [], []
     for dim in dims:
-        column = _dimension_column(read, dim.column, dim.level, spec, aggregate.name)
+        level = 0 if generalised else dim.level
+        column = _dimension_column(read, dim.column, level, spec, aggregate.name)
         c, cats = _codes(column)
         del column
         if MARGIN in cats:
@@ -521,6 +529,61 @@ def _table(
     return pa.table(columns)
 
 
+def _consistent_counts(
+    cube: Cube,
+    aggregate: Aggregate,
+    protection: CellKeyProtection,
+    disclosed: set[str],
+) -> tuple[dict[str, np.ndarray], int]:
+    """Cell-key counts that agree with each other within every cell.
+
+    The unit count gets the p-table noise at the cell's key. A measure the microdata
+    beside the table already discloses (``disclosed``) is published exactly: noise on it
+    would only be read off against the microdata, and it would tell the attacker the
+    cell key. Other counts get noise at the same cell key. Then, per cell: no count is
+    positive where the unit count is zero, a zero unit count beside records becomes
+    ``small_count + 1`` (it hides a small count, as zero would, but stays consistent),
+    and no count exceeds the record count nor falls below the unit count where it is
+    the record count.
+    """
+    assert cube.cell_keys is not None
+    noisy_units = cube.units + cell_key_noise(cube.units, cube.cell_keys, protection)
+    published: dict[str, np.ndarray] = {}
+    perturbed = 0
+    records_name: str | None = None
+    for m in aggregate.measures:
+        true = np.round(cube.values[m.output_name]).astype(np.int64)
+        if m.output_name in disclosed:
+            published[m.output_name] = true
+        elif m.kind == "count_distinct" and m.column == aggregate.unit:
+            published[m.output_name] = noisy_units.copy()
+        else:
+            published[m.output_name] = true + cell_key_noise(true, cube.cell_keys, protection)
+        if m.kind == "count":
+            records_name = m.output_name
+    records = published.get(records_name) if records_name else None
+    if records is not None:
+        if records_name in disclosed:
+            lifted = np.minimum(records, protection.small_count + 1)
+            noisy_units = np.where((noisy_units == 0) & (records > 0), lifted, noisy_units)
+            noisy_units = np.where(records == 0, 0, np.minimum(noisy_units, records))
+        else:
+            records[:] = np.where(noisy_units == 0, 0, np.maximum(records, noisy_units))
+    for m in aggregate.measures:
+        name = m.output_name
+        if name in disclosed:
+            continue
+        values = published[name]
+        if m.kind == "count_distinct" and m.column == aggregate.unit:
+            values[:] = noisy_units
+        elif m.kind == "count_distinct":
+            values[:] = np.where(noisy_units == 0, 0, values)
+            if records is not None:
+                values[:] = np.minimum(values, records)
+        perturbed += int((values != np.round(cube.values[name])).sum())
+    return published, perturbed
+
+
 def build_aggregate(
     raw: RawColumns,
     aggregate: Aggregate,
@@ -528,13 +591,19 @@ def build_aggregate(
     key: bytes | None,
     spec: DatasetSpec | None = None,
     records: int | None = None,
+    levels: dict[str, int] | None = None,
+    disclosed: set[str] | None = None,
+    basis: str = "raw records",
 ) -> tuple[pa.Table, dict[str, Any]]:
     """The protected aggregate table and its value-free report.
 
-    ``raw`` is the raw extract (spec column names), as a table or as a reader of one column
-    at a time (then ``records`` gives its row count); ``key`` is the secret for cell keys
-    (threshold protection needs none); ``spec`` supplies the ladders of generalised
-    dimensions.
+    ``raw`` holds the rows counted (spec column names), as a table or as a reader of one
+    column at a time (then ``records`` gives its row count); ``key`` is the secret for
+    cell keys (threshold protection needs none); ``spec`` supplies the ladders of
+    generalised dimensions. ``levels`` says the dimensions are already at these levels
+    (rows from the release candidate, see ``aggregate_input``); ``disclosed`` names the
+    measures the microdata beside the table already gives exactly (published without
+    noise); ``basis`` is stated in the report.
     """
     protection = aggregate.protection
     cell_key = isinstance(protection, CellKeyProtection)
@@ -543,21 +612,31 @@ def build_aggregate(
             f"aggregate {aggregate.name}: the cell key method needs a secret key",
             dataset=spec.name if spec else None,
         )
-    cube = build_cube(raw, aggregate, spec=spec, key=key if cell_key else None)
+    cube = build_cube(
+        raw, aggregate, spec=spec, key=key if cell_key else None, generalised=levels is not None
+    )
+    level_of = levels or {d.column: d.level for d in aggregate.dimension_list}
     report: dict[str, Any] = {
         "name": aggregate.name,
+        "basis": basis,
         "dimensions": [
             {
                 "column": d.column,
-                "level": d.level,
-                "step": spec.column(d.column).hierarchy[d.level - 1]  # type: ignore[index]
-                if d.level and spec is not None
+                "level": level_of[d.column],
+                "step": spec.column(d.column).hierarchy[level_of[d.column] - 1]  # type: ignore[index]
+                if level_of[d.column] and spec is not None
                 else None,
             }
             for d in aggregate.dimension_list
         ],
         "measures": [
-            {"name": m.output_name, "kind": m.kind, "column": m.column} for m in aggregate.measures
+            {
+                "name": m.output_name,
+                "kind": m.kind,
+                "column": m.column,
+                "disclosed_by_microdata": m.output_name in (disclosed or set()),
+            }
+            for m in aggregate.measures
         ],
         "unit": aggregate.unit or "records",
         "margin_label": MARGIN,
@@ -575,14 +654,7 @@ def build_aggregate(
             **figures,
         }
         return table, report
-    assert cube.cell_keys is not None
-    published = {}
-    perturbed = 0
-    for m in aggregate.measures:
-        counts = cube.values[m.output_name].astype(np.int64)
-        noise = cell_key_noise(counts, cube.cell_keys, protection)
-        published[m.output_name] = counts + noise
-        perturbed += int((noise != 0).sum())
+    published, perturbed = _consistent_counts(cube, aggregate, protection, disclosed or set())
     report["protection"] = {
         "method": "cell_key",
         "max_noise": protection.max_noise,
@@ -590,6 +662,9 @@ def build_aggregate(
         "p_table": p_table_digest(protection.max_noise, protection.small_count),
         "record_key": "keyed HMAC of the unit identifier under the cell-key secret, first 32 bits",
         "cell_key": "sum of the record keys of the cell's units modulo 2**32",
+        "consistency": "one cell key per cell for every measure; measures the microdata "
+        "discloses are exact; no count is positive beside zero units, and unit counts never "
+        "exceed record counts",
         "additive": False,
         "perturbed_cells": perturbed,
     }

@@ -1,7 +1,8 @@
 """Apply a dataset spec's anonymisation policy to the extracted table.
 
 Direct identifiers are dropped (open tier) or replaced by project pseudonyms (project
-tier); free text is dropped. The quasi-identifiers go to the k-anonymity engine
+tier); free text is dropped, or scrubbed and put under the columns' policy
+(``text_policy``) in the tiers it ships in. The quasi-identifiers go to the k-anonymity engine
 (``pipelines.anonymise.kanon``) with a hierarchy built from each column's spec ladder:
 a fixed ``level`` pins the column to exactly that level, ``level: auto`` lets the engine
 search (between ``min_level`` and ``max_level``) for the transformation of least
@@ -30,6 +31,7 @@ from pipelines.anonymise.kanon.risk import class_risk
 from pipelines.anonymise.linkage import linkage_drill_columns
 from pipelines.anonymise.pseudonym import PseudonymKey, pseudonymise_array, pseudonymise_value
 from pipelines.anonymise.subjects import at_reference, reference_rows, subject_codes
+from pipelines.anonymise.text_policy import TextPolicy
 from pipelines.errors import SamverkanError, SpecError, ValidationFailed
 from pipelines.specs.model import Column, DatasetSpec, Tier
 
@@ -47,11 +49,12 @@ class PolicyResult:
 
 
 def is_released(column: Column, tier: Tier) -> bool:
-    """Whether a column appears in the release of the given tier."""
+    """Whether a column appears in the release of the given tier. Free text is in the
+    project tier only, unless the spec opts the column into the open tier."""
     if column.role == "direct_identifier":
         return tier == "project" and column.action == "pseudonymise"
     if column.role == "free_text":
-        return column.action == "scrub"
+        return column.action == "scrub" and (tier == "project" or column.open_tier)
     return True
 
 
@@ -356,6 +359,7 @@ class PolicyPlan:
     subjects: np.ndarray | None = None
     #: per_subject sensitive columns: each subject's value (index: subject code)
     subject_values: dict[str, pa.Array] | None = None
+    text: TextPolicy | None = None  # dates and suppressed values in released free text
 
     @property
     def batch_columns(self) -> list[str]:
@@ -382,7 +386,8 @@ class PolicyPlan:
         least ``batch_columns``)."""
         stop = start + batch.num_rows
         arrays = [self._column(batch, c, start, stop) for c in self.kept]
-        return pa.table(arrays, names=[c.name for c in self.kept])
+        table = pa.table(arrays, names=[c.name for c in self.kept])
+        return self.text.apply(table) if self.text is not None else table
 
 
 def plan_policy(
@@ -486,6 +491,9 @@ def plan_policy(
         subjects=subjects,
         subject_values=subject_values or None,
     )
+    plan.text = TextPolicy.build(spec, tier, levels, raw_column)
+    if plan.text is not None:
+        report["free_text"] = plan.text.report
     if policy.public_attributes and records:
         report["linkage_drill"] = linkage_drill_columns(
             raw_column, plan.qi_labels, records, spec, levels=levels, subjects=subjects

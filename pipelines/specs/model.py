@@ -100,6 +100,9 @@ class Column(_Strict):
     # free_text with action scrub: the dataset's own internal references (case numbers,
     # household ids ...) that link a text to a person's file: placeholder name -> regex (RE2).
     scrub_patterns: dict[str, str] = Field(default_factory=dict)
+    # free_text with action scrub: released in the project tier only, unless opted into
+    # the open tier (a decision the data protection officer signs off).
+    open_tier: bool = False
     # quasi_identifier: a ladder of generalisation steps; level 0 is the original value.
     # ``level`` is the released level (fixed) or ``auto`` (the engine searches, optionally
     # between ``min_level`` and ``max_level``).
@@ -137,8 +140,12 @@ class Column(_Strict):
         elif self.role == "free_text":
             if self.action not in ("drop", "scrub"):
                 raise ValueError("a free_text column needs action: drop or scrub")
-        elif self.scrub_patterns or self.text_personnummer != "placeholder":
-            raise ValueError("scrub_patterns and text_personnummer are for free_text columns")
+            if self.open_tier and self.action != "scrub":
+                raise ValueError("open_tier needs a free_text column with action: scrub")
+        elif self.scrub_patterns or self.text_personnummer != "placeholder" or self.open_tier:
+            raise ValueError(
+                "scrub_patterns, text_personnummer and open_tier are for free_text columns"
+            )
         elif self.action is not None:
             raise ValueError(f"action is only for direct_identifier and free_text, not {self.role}")
         if self.per_subject and self.role not in ("quasi_identifier", "sensitive"):
@@ -328,7 +335,7 @@ Protection = Annotated[ThresholdProtection | CellKeyProtection, Field(discrimina
 
 
 class Aggregate(_Strict):
-    """An aggregate table for the open tier, computed from the raw extract."""
+    """An aggregate table for the open tier, computed from the released rows."""
 
     name: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
     description: Text | None = None

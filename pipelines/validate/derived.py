@@ -3,8 +3,9 @@
 Raw suites: every spec column exists and ``nullable: false`` columns have no nulls.
 Release suites: the columns are exactly the release columns (spec columns minus dropped
 direct identifiers and dropped free text; pseudonymised identifiers only in the project
-tier, as 64-hex-character pseudonyms), no dropped column is present, and each
-quasi-identifier holds labels of a level it may be released at (or ``*`` when suppressed).
+tier, as 64-hex-character pseudonyms; free text only in the project tier unless a column
+opts into the open tier), no dropped column is present, and each quasi-identifier holds
+labels of a level it may be released at (or ``*`` when suppressed).
 """
 
 from __future__ import annotations
@@ -41,8 +42,8 @@ def is_released(column: Column, tier: Tier) -> bool:
     """Whether a column survives anonymisation into a release of this tier."""
     if column.role == "direct_identifier":
         return column.action == "pseudonymise" and tier == "project"
-    if column.role == "free_text":
-        return column.action != "drop"
+    if column.role == "free_text":  # project tier only, unless opted into the open tier
+        return column.action != "drop" and (tier == "project" or column.open_tier)
     return True
 
 
