@@ -3,6 +3,9 @@
 Both are a birth date (``YYMMDD``, optionally with the century), a separator (``-``, ``+``
 from the year the person turns 100, a space, or nothing) and four digits, the last a Luhn
 check digit over the ten digits. A samordningsnummer has 60 added to the day.
+
+A number with a real birth date and a wrong check digit is kept too (``checked`` False): a
+mistyped personnummer still points at one person, so it is reported under its own kind.
 """
 
 from __future__ import annotations
@@ -50,6 +53,7 @@ class IdNumber:
     coordination: bool  # True for a samordningsnummer
     separated: bool  # written with -, + or a space between date and serial
     phone_like: bool  # an unseparated 07x number next to a phone word: a mobile number
+    checked: bool = True  # False: a real birth date but a wrong check digit
 
 
 # The personnummer and samordningsnummer detectors both ask for the numbers of the same
@@ -58,7 +62,8 @@ _last: tuple[str, list[IdNumber]] = ("", [])
 
 
 def find_id_numbers(text: str, *, today: dt.date | None = None) -> Iterator[IdNumber]:
-    """Every checked personnummer or samordningsnummer in ``text``."""
+    """Every personnummer or samordningsnummer in ``text`` with a real birth date, its
+    check digit right (``checked``) or wrong."""
     global _last
     if today is not None:
         return iter(_find(text, today))
@@ -94,10 +99,12 @@ def _find(text: str, today: dt.date) -> list[IdNumber]:
         sep = (m["sep"] or "").strip(" \u00a0\u202f")
         if in_grouped_number(text, m.start(), m.end()) and (sep == "" or m["sep"].isspace()):
             continue
-        parsed = parse_id_number(m["century"], m["date"], m["serial"], plus=sep == "+", today=today)
+        century, date, serial = m["century"], m["date"], m["serial"]
+        parsed = parse_birth_date(century, date, serial, plus=sep == "+", today=today)
         if parsed is None:
             continue
         canonical, coordination = parsed
+        checked = luhn.is_valid(date + serial)
         phone_like = (
             not m["sep"]
             and m["century"] is None
@@ -105,7 +112,9 @@ def _find(text: str, today: dt.date) -> list[IdNumber]:
             and _near_phone_word(text, m.start(), m.end())
         )
         found.append(
-            IdNumber(m.start(), m.end(), canonical, coordination, bool(m["sep"]), phone_like)
+            IdNumber(
+                m.start(), m.end(), canonical, coordination, bool(m["sep"]), phone_like, checked
+            )
         )
     return found
 
@@ -135,10 +144,26 @@ def parse_id_number(
 ) -> tuple[str, bool] | None:
     """``(canonical 12 digits, is samordningsnummer)`` or None when the check digit or the
     birth date is wrong (impossible date, in the future, or before 1870)."""
-    yy, month, day = int(date[:2]), int(date[2:4]), int(date[4:6])
+    month, day = int(date[2:4]), int(date[4:6])
     if not (1 <= month <= 12 and (1 <= day <= 31 or 61 <= day <= 91)):
         return None  # cheaper than the check digit, and most look-alike numbers fail it
     if not luhn.is_valid(date + serial):
+        return None
+    return parse_birth_date(century, date, serial, plus=plus, today=today)
+
+
+def parse_birth_date(
+    century: str | None,
+    date: str,
+    serial: str,
+    *,
+    plus: bool = False,
+    today: dt.date | None = None,
+) -> tuple[str, bool] | None:
+    """What ``parse_id_number`` gives, whatever the check digit: None only when the birth
+    date is impossible, in the future, or before 1870."""
+    yy, month, day = int(date[:2]), int(date[2:4]), int(date[4:6])
+    if not (1 <= month <= 12 and (1 <= day <= 31 or 61 <= day <= 91)):
         return None
     today = today or dt.date.today()
     coordination = day > 60
@@ -164,6 +189,7 @@ def parse_id_number(
 
 
 def canonical_id_number(value: str, *, today: dt.date | None = None) -> str | None:
-    """The canonical ``YYYYMMDDNNNN`` of one written personnummer or samordningsnummer."""
-    found = list(find_id_numbers(value.strip(), today=today))
+    """The canonical ``YYYYMMDDNNNN`` of one written personnummer or samordningsnummer with
+    a right check digit."""
+    found = [n for n in find_id_numbers(value.strip(), today=today) if n.checked]
     return found[0].canonical if len(found) == 1 else None

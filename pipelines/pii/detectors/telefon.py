@@ -28,7 +28,7 @@ _SEP = rf"(?:{SP}?{DASH}{SP}?|{SP}|/)"
 # Every candidate starts with one of these, or with "(" right before one.
 _PREFIX = re.compile(r"0\d|\+[ \u00a0\u202f]?46")
 _CANDIDATE = re.compile(
-    rf"{NOT_AFTER_ALNUM}(?<![+\d(])(?<!\d[-/.,:])"
+    rf"{NOT_AFTER_ALNUM}(?<![+\d])(?<!\d[-/.,:])"
     rf"(?:(?P<cc>(?:\+|00){SP}?46)(?:{SP}?{DASH}?{SP}?\(0\))?{SP}?{DASH}?{SP}?"
     rf"(?P<intl>[1-9]\d*(?:{_SEP}\d+){{0,4}})"
     rf"|(?P<nat>(?:\(0\d{{1,3}}\)|0\d+)(?:{_SEP}\d+){{0,4}}))"
@@ -72,16 +72,22 @@ def _valid_prefix(m: re.Match[str], text: str) -> int | None:
         else:
             ok = _valid_national("".join(head), head, area_given=True)
         end = spans[k - 1][1]
-        if text[end : end + 1] == ")":
+        if text[end : end + 1] == ")" and _unclosed(text, m.start(), end):
             end += 1
         if ok and not _AMOUNT_AFTER.match(text, end):
             return end
     return None
 
 
+def _unclosed(text: str, start: int, end: int) -> bool:
+    """True when ``text[start:end]`` opens a bracket it does not close."""
+    return text.count("(", start, end) > text.count(")", start, end)
+
+
 def _candidates(text: str) -> Iterator[re.Match[str]]:
     """What ``_CANDIDATE.finditer(text)`` gives, tried only where a number can start: at a
-    ``_PREFIX`` (``0``, ``+46``, ``0046``), or one character before it at a ``(``."""
+    ``_PREFIX`` (``0``, ``+46``, ``0046``), or one character before it at a ``(`` (an area
+    code in brackets), else at the prefix itself (a whole number in brackets)."""
     pos = 0
     for prefix in _PREFIX.finditer(text):
         start = prefix.start()
@@ -90,6 +96,8 @@ def _candidates(text: str) -> Iterator[re.Match[str]]:
         if start < pos:
             continue  # inside the last candidate
         m = _CANDIDATE.match(text, start)
+        if m is None and start < prefix.start():  # "(0701234567)": a bracketed number
+            m = _CANDIDATE.match(text, prefix.start())
         if m is not None:
             pos = m.end()
             yield m
