@@ -23,10 +23,10 @@ from pipelines.pii.detectors._text import (
     NOT_AFTER_ALNUM,
     NOT_BEFORE_ALNUM,
     SP,
-    has_cue_before,
     in_grouped_number,
     word_set,
     words_after,
+    words_before,
 )
 
 _CANDIDATE = re.compile(
@@ -52,7 +52,7 @@ class IdNumber:
     canonical: str  # YYYYMMDDNNNN (the day still +60 for a samordningsnummer)
     coordination: bool  # True for a samordningsnummer
     separated: bool  # written with -, + or a space between date and serial
-    phone_like: bool  # an unseparated 07x number next to a phone word: a mobile number
+    phone_like: bool  # an unseparated 0x number next to a phone word: a phone number
     checked: bool = True  # False: a real birth date but a wrong check digit
 
 
@@ -108,7 +108,7 @@ def _find(text: str, today: dt.date) -> list[IdNumber]:
         phone_like = (
             not m["sep"]
             and m["century"] is None
-            and m["date"].startswith("07")
+            and m["date"].startswith("0")
             and _near_phone_word(text, m.start(), m.end())
         )
         found.append(
@@ -119,8 +119,8 @@ def _find(text: str, today: dt.date) -> list[IdNumber]:
     return found
 
 
-# An unseparated 07x number after (or right before) one of these words is a mobile number,
-# not someone born in 2007.
+# An unseparated 0x number after (or right before) one of these words is a phone number,
+# not someone born in 200x.
 PHONE_CUES = word_set(
     """tel telefon telefonnummer telefonnr mobil mobilnummer mobilnr mobiltelefon ring ringa
     ringer ringt ringde sms nås nummer numret nr tfn mob kontaktuppgifter kontaktuppgift
@@ -128,9 +128,28 @@ PHONE_CUES = word_set(
 )
 
 
+# After one of these words an unseparated 0x number is a person's number, not a phone number.
+PERSON_NUMBER_CUES = word_set(
+    """pnr personnummer personnumret personnr persnr samordningsnummer samordningsnumret
+    samordningsnr snr född födelsenummer"""
+)
+
+
+def nearest_cue(text: str, start: int) -> str | None:
+    """``"telefon"`` or ``"person"``: which kind of cue word is nearest among the three
+    words before ``start`` (``pnr 850312-2384, tel 0701234567``), or None."""
+    for word in reversed(words_before(text, start)[-3:]):
+        if word in PHONE_CUES:
+            return "telefon"
+        if word in PERSON_NUMBER_CUES:
+            return "person"
+    return None
+
+
 def _near_phone_word(text: str, start: int, end: int) -> bool:
-    if has_cue_before(text, start, PHONE_CUES):
-        return True
+    cue = nearest_cue(text, start)
+    if cue is not None:
+        return cue == "telefon"
     return any(w in PHONE_CUES for w in words_after(text, end)[:1])
 
 

@@ -1,6 +1,6 @@
 """Fastighetsbeteckning (property designation): ``Huddinge Kästa 1:23``, ``Kästa 1:23``,
 ``STUVSTA 4:567``, ``Stora Vårby 2:14``: an optional municipality, a tract name and
-``block:unit``.
+``block:unit``. In lower case (``kästa 1:23``) the tract must be a known place.
 
 Law references (``SFS 2001:453``, ``SOU 2018:88``), chapter or page references
 (``Bilaga 2:3``) and clock times (``kl. 13:30``, ``Hembesök 13:30``) are not.
@@ -25,7 +25,7 @@ from pipelines.pii.findings import Finding, Kind
 NAME = "fastighet"
 KIND = Kind.FASTIGHET
 
-_WORD = r"[A-ZÅÄÖ][^\W\d_]*(?:-[A-ZÅÄÖ][^\W\d_]*)?"
+_WORD = r"[^\W\d_]+(?:-[^\W\d_]+)?"
 # Lower-case nouns that end some tract names: ``Fittja gård``, ``Vårby gård``, ``Lissma torp``.
 _TRACT_NOUNS = "gård|gårds|torp|by|hage|äng|udde|holme|berg|backe|skog|kvarn|park|ö|näs|vik"
 _DESIGNATION = re.compile(
@@ -84,6 +84,8 @@ def find(text: str) -> Iterator[Finding]:
     for m in _matches(text):
         tract = m["tract"].split()[0]
         if not _tract_ok(tract):
+            continue
+        if not tract[0].isupper() and tract.lower() not in lexicons.places():
             continue
         words = m["words"].split()
         keep = _leading_words(words)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
+from pipelines.pii.detectors._idnumber import nearest_cue
 from pipelines.pii.detectors._text import (
     DASH,
     NOT_AFTER_ALNUM,
@@ -38,6 +39,7 @@ _CANDIDATE = re.compile(
 _AMOUNT_AFTER = re.compile(rf"{SP}?(?:kr\b|sek\b|:-|%|[,.]\d)", re.IGNORECASE)
 _DATE_LIKE = re.compile(r"^\d{2}[-/]\d{2}[-/]\d{2,4}$")
 _MOBILE = re.compile(r"^07[02369]")
+_UNSEPARATED = re.compile(r"0\d{9}\Z")
 
 
 def _groups(value: str) -> list[str]:
@@ -110,6 +112,8 @@ def find(text: str) -> Iterator[Finding]:
             continue
         if m["nat"] is not None and _DATE_LIKE.match(m["nat"]):
             continue
+        if _UNSEPARATED.match(m[0]) and nearest_cue(text, m.start()) == "person":
+            continue  # "pnr 0108115186": someone born in 2001, its check digit right or not
         end = _valid_prefix(m, text)
         if end is not None:
             yield Finding(KIND, NAME, m.start(), end)
