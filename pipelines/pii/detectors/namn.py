@@ -58,7 +58,21 @@ CONTACT_CUES = word_set(
     """kontakta kontaktade kontaktat träffade träffat ringde ringt ring ringa mejla mejlade
     meddela meddelat informera informerat"""
 )
-_ABBREVIATED_CUES = ("dr", "hr", "frk")
+# After these, two capitalised words are a name (``möte med Aylin Yilmaz``, ``ägaren Zoran
+# Demir``); one alone is too often an authority (``med Försäkringskassan``).
+PAIR_CUES = word_set("""med m av till från enligt ägaren ägare hos besök""")
+# Lower-case words that are no one's first name, though they stand before surnames
+# (``med lindqvist``, ``ringde lindqvist``): a lower-case surname does not grow over them.
+NOT_FIRST_NAMES = word_set(
+    """och eller men att som om för på i till från av hos med utan enligt mot efter under
+    över vid inför är var har hade blir blev kan ska skall vill får fick ringde ringer ringt
+    träffade träffat mötte möter meddelar meddelade mejlade skickat skickade brev besök
+    samtal kontakt kontakta enl ang angående familjen familj fam heter hette kallas klienten
+    sökande sökanden handläggare handl fru herr hr dr mamma pappa sonen dottern maken makan
+    sambon bror syster mor far hon han hen de vi jag ni den det en ett inte också nu då där
+    här gäller avser ny nya gamla tel telefon mobil mejl epost adress"""
+)
+_ABBREVIATED_CUES = ("dr", "hr", "frk", "m")
 _WORD = r"[^\W\d_]+"
 _NEXT = re.compile(rf"(?P<gap>[ \u00a0]|-)(?P<word>{_WORD})")
 _PREV = re.compile(rf"(?P<word>{_WORD})(?P<dot>\.?)(?P<gap>[ \u00a0]|-)$")
@@ -66,6 +80,10 @@ _CUE_BEFORE = re.compile(rf"(?P<word>{_WORD})(?P<dot>\.?)[ \u00a0]*[:,]?[ \u00a0
 _AFTER_CUE = re.compile(rf"[ \u00a0]*:?[ \u00a0]*(?P<word>{_WORD})")
 _INITIAL_BEFORE = re.compile(r"(?<![^\W_])[A-ZÅÄÖ]\.?[ \u00a0]$")
 _WORD_RE = re.compile(_WORD)
+# ", Ingvald" after a surname, not followed by another capitalised word.
+_LISTED_FIRST = re.compile(
+    r",[ \u00a0](?P<word>[A-ZÅÄÖ][a-zåäöéüëï]+)(?![^\W\d_])(?![ \u00a0-][A-ZÅÄÖ])"
+)
 _REPEAT_ENDING = re.compile(r"s(?![^\W_])|['’]s?(?![^\W_])")
 _GENITIVE = re.compile(r"['’]s?(?![^\W_])")
 _NON_LETTER = re.compile(r"[\W\d_]")
@@ -79,7 +97,7 @@ _BEYOND_TABLE = re.compile(f"[^\\x00-\\u{_TABLE_END - 1:04x}]")
 _GAP_END = frozenset(" \u00a0-\n")
 _GAP = frozenset(" \u00a0-")
 _LETTER = re.compile(r"[^\W\d_]")
-_CUES = NAME_CUES | ROLE_CUES | CONTACT_CUES
+_CUES = NAME_CUES | ROLE_CUES | CONTACT_CUES | PAIR_CUES
 
 
 @dataclass(frozen=True, slots=True)
@@ -220,6 +238,9 @@ def _accept(text: str, chain: list[_Token]) -> bool:
     pair = len(chain) >= 2 and entries[0].first and entries[-1].last
     start = chain[0].start
     if not _cap(text, start):
+        if len(chain) == 1:  # "lindqvist": a surname that is never an ordinary word
+            entry = entries[0]
+            return entry.last and not entry.first and not entry.weak
         return pair and not any(e.weak for e in entries)
     if strong or pair or _cue_before(text, start) or _initial_before(text, start):
         return True
@@ -277,11 +298,22 @@ def _extend(text: str, chain: list[_Token]) -> tuple[int, int]:
         unknown_first = first.last and not first.first and not prev["dot"] and _cap(text, start)
         if initial or (unknown_first and not _is_non_name(prev["word"])):
             start = prev.start()
+    if prev and prev["gap"] == " " and not _cap(text, start) and not prev["word"][0].isupper():
+        # "ingvald lindqvist": an unknown lower-case first name before a surname
+        unknown_first = first.last and not first.first and not prev["dot"]
+        word = prev["word"].lower()
+        known_word = word in NOT_FIRST_NAMES or word in _CUES or _is_non_name(word)
+        if unknown_first and not known_word and len(word) > 2:
+            start = prev.start()
     start = _hyphenated_start(text, start)
     if last.first and not last.last and _cap(text, chain[-1].start):
         nxt = _NEXT.match(text, end)
         if nxt and nxt["word"][0].isupper() and not _is_non_name(nxt["word"]):
             end = nxt.end()
+    if len(chain) == 1 and last.last and not last.first and _cap(text, chain[0].start):
+        listed = _LISTED_FIRST.match(text, end)  # "Lindqvist, Ingvald": surname first
+        if listed and not _is_non_name(listed["word"]):
+            return start, listed.end()
     genitive = _GENITIVE.match(text, end)
     return start, genitive.end() if genitive else end
 
