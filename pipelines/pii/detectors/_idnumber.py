@@ -23,6 +23,7 @@ from pipelines.pii.detectors._text import (
     NOT_AFTER_ALNUM,
     NOT_BEFORE_ALNUM,
     SP,
+    has_cue_before,
     in_grouped_number,
     word_set,
     words_after,
@@ -109,7 +110,7 @@ def _find(text: str, today: dt.date) -> list[IdNumber]:
             not m["sep"]
             and m["century"] is None
             and m["date"].startswith("0")
-            and _near_phone_word(text, m.start(), m.end())
+            and _near_phone_word(text, m.start(), m.end(), mobile=m["date"].startswith("07"))
         )
         found.append(
             IdNumber(
@@ -135,21 +136,31 @@ PERSON_NUMBER_CUES = word_set(
 )
 
 
+# Words for any number: a phone cue only for a mobile number (``nr 0701234567``), not for
+# someone born in 2008 (``Id-nr 0808661946``).
+GENERIC_NUMBER_WORDS = word_set("nr nummer numret kontaktuppgifter kontaktuppgift kontaktnummer")
+
+
 def nearest_cue(text: str, start: int) -> str | None:
     """``"telefon"`` or ``"person"``: which kind of cue word is nearest among the three
-    words before ``start`` (``pnr 850312-2384, tel 0701234567``), or None."""
+    words before ``start`` (``pnr 850312-2384, tel 0701234567``), or None; words for any
+    number (``nr``) are passed over."""
     for word in reversed(words_before(text, start)[-3:]):
-        if word in PHONE_CUES:
+        if word in PHONE_CUES and word not in GENERIC_NUMBER_WORDS:
             return "telefon"
         if word in PERSON_NUMBER_CUES:
             return "person"
     return None
 
 
-def _near_phone_word(text: str, start: int, end: int) -> bool:
+def _near_phone_word(text: str, start: int, end: int, *, mobile: bool) -> bool:
+    """True when a phone word makes the number at ``start:end`` a phone number: a specific
+    one right before it, or for a mobile number (07x) any phone word before or right after."""
     cue = nearest_cue(text, start)
-    if cue is not None:
+    if cue is not None or not mobile:
         return cue == "telefon"
+    if has_cue_before(text, start, PHONE_CUES):
+        return True
     return any(w in PHONE_CUES for w in words_after(text, end)[:1])
 
 
