@@ -43,7 +43,7 @@ CONTEXT = "namn.kontext"
 # After these words the next capitalised word is a name, known or not.
 NAME_CUES = word_set(
     """heter hette kallas fru herr hr fröken frk dr mvh hälsningar hälsning namn namnet
-    handläggare handläggaren socialsekreterare socialsekreteraren biståndshandläggare
+    handläggare handläggaren handl socialsekreterare socialsekreteraren biståndshandläggare
     biståndshandläggaren kontaktperson kontaktpersonen förvaltare förvaltaren"""
 )
 # After these (roles and contact verbs), two capitalised words are a name.
@@ -72,12 +72,17 @@ NOT_FIRST_NAMES = word_set(
     sambon bror syster mor far hon han hen de vi jag ni den det en ett inte också nu då där
     här gäller avser ny nya gamla tel telefon mobil mejl epost adress"""
 )
-_ABBREVIATED_CUES = ("dr", "hr", "frk", "m")
+_ABBREVIATED_CUES = ("dr", "hr", "frk", "m", "handl")
 _WORD = r"[^\W\d_]+"
 _NEXT = re.compile(rf"(?P<gap>[ \u00a0]|-)(?P<word>{_WORD})")
 _PREV = re.compile(rf"(?P<word>{_WORD})(?P<dot>\.?)(?P<gap>[ \u00a0]|-)$")
 _CUE_BEFORE = re.compile(rf"(?P<word>{_WORD})(?P<dot>\.?)[ \u00a0]*[:,]?[ \u00a0]*$")
-_AFTER_CUE = re.compile(rf"[ \u00a0]*:?[ \u00a0]*(?P<word>{_WORD})")
+_AFTER_CUE = re.compile(rf"[ \u00a0]*:?[ \u00a0]*\n?[ \u00a0]*(?P<word>{_WORD})")
+# An initial and a capitalised word the lexicon may not know: "N. Petrović".
+_INITIAL_NAME = re.compile(
+    r"(?<![^\W_])[A-ZÅÄÖ]\.[ \u00a0](?P<word>[A-ZÅÄÖ][^\W\d_A-ZÅÄÖ]{2,}"
+    r"(?:-[A-ZÅÄÖ][^\W\d_]+)?)(?![^\W\d_])"
+)
 _INITIAL_BEFORE = re.compile(r"(?<![^\W_])[A-ZÅÄÖ]\.?[ \u00a0]$")
 _WORD_RE = re.compile(_WORD)
 # ", Ingvald" after a surname, not followed by another capitalised word.
@@ -310,6 +315,9 @@ def _extend(text: str, chain: list[_Token]) -> tuple[int, int]:
         nxt = _NEXT.match(text, end)
         if nxt and nxt["word"][0].isupper() and not _is_non_name(nxt["word"]):
             end = nxt.end()
+    nxt = _NEXT.match(text, end)
+    if nxt and nxt["gap"] == "-" and nxt["word"][0].isupper() and not _is_non_name(nxt["word"]):
+        end = nxt.end()  # "Hedlund-Rahimi": a double surname, one part unknown
     if len(chain) == 1 and last.last and not last.first and _cap(text, chain[0].start):
         listed = _LISTED_FIRST.match(text, end)  # "Lindqvist, Ingvald": surname first
         if listed and not _is_non_name(listed["word"]):
@@ -363,6 +371,13 @@ def _context_names(text: str, cues: list[tuple[int, int]]) -> Iterator[Finding]:
             continue
         genitive = _GENITIVE.match(text, name_end)
         yield Finding(KIND, CONTEXT, name_start, genitive.end() if genitive else name_end)
+
+
+def _initial_names(text: str) -> Iterator[Finding]:
+    """An initial and a capitalised word that is no known non-name: ``N. Petrović``."""
+    for m in _INITIAL_NAME.finditer(text):
+        if not _is_non_name(m["word"]) and not _is_non_name(m["word"].split("-")[0]):
+            yield Finding(KIND, CONTEXT, m.start(), m.end())
 
 
 def _merge_adjacent(text: str, findings: list[Finding]) -> list[Finding]:
@@ -423,6 +438,8 @@ def find(text: str) -> Iterator[Finding]:
             found.append(Finding(KIND, LEXICON, start, end))
     if cues:
         found.extend(_context_names(text, cues))
+    if ". " in text:
+        found.extend(_initial_names(text))
     if found:
         found.extend(_repeats(text, found))
     yield from _merge_adjacent(text, found)
