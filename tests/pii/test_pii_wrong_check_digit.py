@@ -120,18 +120,3 @@ def test_number_after_a_line_break_is_not_a_digit_group() -> None:
     # `$` matched before the newline: "12 \n" read as a group before the number.
     assert kinds("Rad 1: 12 \n199109264367") == [("personnummer", "199109264367")]
     assert kinds("Rad 1: 12 199109264367") == []  # a real space-grouped number
-
-
-@pytest.mark.parametrize(
-    "text, number",
-    [
-        ("i telefon (0701234567) i går", "0701234567"),
-        ("nås på (08-123 45 67).", "08-123 45 67"),
-        ("sms (+46701234567)", "+46701234567"),
-        ("(070-123 45 67)", "070-123 45 67"),
-        ("Mobil(0046 70 123 45 67), hem", "0046 70 123 45 67"),
-    ],
-)
-def test_phone_numbers_in_brackets(text: str, number: str) -> None:
-    # The bracket stays outside the finding, so scrubbing keeps the text's brackets.
-    assert kinds(text) == [("telefon", number)]
