@@ -141,11 +141,17 @@ PERSON_NUMBER_CUES = word_set(
 GENERIC_NUMBER_WORDS = word_set("nr nummer numret kontaktuppgifter kontaktuppgift kontaktnummer")
 
 
+_LAST_DIGIT = re.compile(r"\d(?!.*\d)", re.DOTALL)
+
+
 def nearest_cue(text: str, start: int) -> str | None:
     """``"telefon"`` or ``"person"``: which kind of cue word is nearest among the three
     words before ``start`` (``pnr 850312-2384, tel 0701234567``), or None; words for any
-    number (``nr``) are passed over."""
-    for word in reversed(words_before(text, start)[-3:]):
+    number (``nr``) are passed over, and so is everything before another number."""
+    lo = max(0, start - 40)
+    digit = _LAST_DIGIT.search(text, lo, start)
+    window = words_before(text, start, start - (digit.end() if digit else lo))
+    for word in reversed(window[-3:]):
         if word in PHONE_CUES and word not in GENERIC_NUMBER_WORDS:
             return "telefon"
         if word in PERSON_NUMBER_CUES:

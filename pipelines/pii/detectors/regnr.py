@@ -80,7 +80,7 @@ def _upper(text: str) -> Iterator[Finding]:
         if m["letters"] in TECHNICAL:
             continue
         if m["tail"].isdigit() and (
-            m["letters"] in ABBREVIATIONS
+            (m["letters"] in ABBREVIATIONS and not has_cue_before(text, m.start(), VEHICLE_CUES))
             or _MORE_NUMBER.match(text, m.end())
             or in_grouped_number(text, m.start("tail"), m.end())
         ):
