@@ -57,7 +57,6 @@ _PLACE_NUMBER = re.compile(
     rf"(?P<number>\d{{1,3}}(?:{SP}?[A-Ha-h](?![^\W_]))?){NOT_BEFORE_ALNUM}"
     rf"(?!{DASH}\d){_NOT_A_COUNT}{_TAIL}"
 )
-_WORD_BEFORE = re.compile(r"[^\W\d_]+\Z")
 # Words ending like a street that are not streets.
 NOT_STREETS = word_set(
     """ingången uppgången nedgången utgången framgången övergången tillgången omgången
@@ -86,11 +85,12 @@ def _place_numbers(text: str) -> Iterator[re.Match[str]]:
     """``_PLACE_NUMBER`` matches whose first word is a known place."""
     places = lexicons.places()
     for m in _SPACE_DIGIT.finditer(text):
-        i = m.start()
-        word = _WORD_BEFORE.search(text, max(0, i - 30), i)
-        if word is None or word[0].lower() not in places:
+        i = j = m.start()
+        while j > 0 and text[j - 1].isalpha():
+            j -= 1
+        if j == i or text[j:i].lower() not in places:
             continue
-        found = _PLACE_NUMBER.match(text, word.start())
+        found = _PLACE_NUMBER.match(text, j)
         if found is not None:
             yield found
 

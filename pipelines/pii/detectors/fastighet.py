@@ -25,7 +25,7 @@ from pipelines.pii.findings import Finding, Kind
 NAME = "fastighet"
 KIND = Kind.FASTIGHET
 
-_WORD = r"[^\W\d_]+(?:-[^\W\d_]+)?"
+_WORD = r"[A-ZÅÄÖ][^\W\d_]*(?:-[A-ZÅÄÖ][^\W\d_]*)?"
 # Lower-case nouns that end some tract names: ``Fittja gård``, ``Vårby gård``, ``Lissma torp``.
 _TRACT_NOUNS = "gård|gårds|torp|by|hage|äng|udde|holme|berg|backe|skog|kvarn|park|ö|näs|vik"
 _DESIGNATION = re.compile(
@@ -79,13 +79,45 @@ def _matches(text: str) -> Iterator[re.Match[str]]:
     return matches_near(text, colons, _DESIGNATION, _LOOKBACK)
 
 
+_LOWER_TAIL = re.compile(
+    rf"{SP}(?P<block>\d{{1,3}}):(?P<unit>\d{{1,4}})(?![:\d]){NOT_BEFORE_ALNUM}"
+)
+
+
+def _word_before(text: str, end: int) -> int:
+    """Where the run of letters ending at ``end`` starts."""
+    while end > 0 and text[end - 1].isalpha():
+        end -= 1
+    return end
+
+
+def _lower_case(text: str) -> Iterator[Finding]:
+    """Designations written in lower case, whose tract is a known place (``kästa 1:23``,
+    ``huddinge vårby 11:1``)."""
+    places = lexicons.places()
+    for colon in _BLOCK_UNIT.finditer(text):
+        digits = colon.start()
+        while digits > 0 and text[digits - 1].isdigit():
+            digits -= 1
+        m = _LOWER_TAIL.match(text, digits - 1) if digits > 0 else None
+        if m is None:
+            continue
+        start = _word_before(text, m.start())
+        tract = text[start : m.start()]
+        if not tract or not tract.islower() or tract not in places:
+            continue
+        before = _word_before(text, start - 1) if start > 1 and text[start - 1] == " " else start
+        if before < start - 1 and text[before : start - 1].lower() in places:
+            start = before
+        yield Finding(KIND, NAME, start, m.end())
+
+
 def find(text: str) -> Iterator[Finding]:
     """Property-designation findings in ``text``."""
+    yield from _lower_case(text)
     for m in _matches(text):
         tract = m["tract"].split()[0]
         if not _tract_ok(tract):
-            continue
-        if not tract[0].isupper() and tract.lower() not in lexicons.places():
             continue
         words = m["words"].split()
         keep = _leading_words(words)

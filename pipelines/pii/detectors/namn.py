@@ -80,7 +80,7 @@ _CUE_BEFORE = re.compile(rf"(?P<word>{_WORD})(?P<dot>\.?)[ \u00a0]*[:,]?[ \u00a0
 _AFTER_CUE = re.compile(rf"[ \u00a0]*:?[ \u00a0]*\n?[ \u00a0]*(?P<word>{_WORD})")
 # An initial and a capitalised word the lexicon may not know: "N. Petrović".
 _INITIAL_NAME = re.compile(
-    r"(?<![^\W_])[A-ZÅÄÖ]\.[ \u00a0](?P<word>[A-ZÅÄÖ][^\W\d_A-ZÅÄÖ]{2,}"
+    r"[A-ZÅÄÖ](?<![^\W_][A-ZÅÄÖ])\.[ \u00a0](?P<word>[A-ZÅÄÖ][^\W\d_A-ZÅÄÖ]{2,}"
     r"(?:-[A-ZÅÄÖ][^\W\d_]+)?)(?![^\W\d_])"
 )
 _INITIAL_BEFORE = re.compile(r"(?<![^\W_])[A-ZÅÄÖ]\.?[ \u00a0]$")
@@ -376,7 +376,7 @@ def _context_names(text: str, cues: list[tuple[int, int]]) -> Iterator[Finding]:
 # Two capitalised words, neither known (``Aylin Yilmaz``), not part of a longer proper noun.
 _LOWER_LETTERS = "a-zåäöéèáíóúüëïçćčšžğıłńśźżõãâêôñ"
 _CAP_PAIR = re.compile(
-    rf"(?<![^\W_])(?P<a>[A-ZÅÄÖ][{_LOWER_LETTERS}]{{2,}})[ \u00a0]"
+    rf"(?P<a>[A-ZÅÄÖ](?<![^\W_][A-ZÅÄÖ])[{_LOWER_LETTERS}]{{2,}})[ \u00a0]"
     rf"(?P<b>[A-ZÅÄÖ][{_LOWER_LETTERS}]{{2,}}(?:-[A-ZÅÄÖ][{_LOWER_LETTERS}]+)?)"
     rf"(?![^\W\d_])(?![ \u00a0]?[A-ZÅÄÖ0-9&])"
 )

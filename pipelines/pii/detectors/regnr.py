@@ -52,6 +52,10 @@ VEHICLE_CUES = word_set(
 )
 
 
+# A rough first test without a look-behind (the regex engine skips ahead quickly).
+_LOWER_ROUGH = re.compile(rf"[a-hj-pr-uw-z]{{3}}(?:{SP}|{DASH})?\d\d")
+
+
 # Cheap test first (no look-behind, so the regex engine skips ahead quickly): every
 # candidate starts with this, the first of them no earlier.
 _ROUGH = re.compile(rf"{_LETTER}{{3}}(?:{SP}|{DASH})?\d\d")
@@ -65,7 +69,10 @@ def find(text: str) -> Iterator[Finding]:
 
 def _lower(text: str) -> Iterator[Finding]:
     """Lower-case numbers right after a vehicle word (``bilen abc 123``)."""
-    for m in _LOWER.finditer(text):
+    rough = _LOWER_ROUGH.search(text)
+    if rough is None:
+        return
+    for m in _LOWER.finditer(text, rough.start()):
         if _MORE_NUMBER.match(text, m.end()) or in_grouped_number(text, m.start("tail"), m.end()):
             continue
         if has_cue_before(text, m.start(), VEHICLE_CUES, words=2):
