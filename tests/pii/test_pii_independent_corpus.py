@@ -13,9 +13,9 @@ from tests.pii import independent_corpus
 from tests.pii.independent_corpus import build
 
 GOAL = 0.99
-# Names reach 0.94 here: a foreign first name and a foreign surname with no cue, in capitals
+# Names reach 0.949 here: a foreign first name and a foreign surname with no cue, in capitals
 # or in lower case ("MIRELA DEMIR", "ngozi tesfaye"), or "Yilmaz, Aylin" are still missed.
-NAME_FLOOR = 0.93
+NAME_FLOOR = 0.94
 FALSE_POSITIVE_GOAL = 0.01
 
 

@@ -106,11 +106,17 @@ def _find(text: str, today: dt.date) -> list[IdNumber]:
             continue
         canonical, coordination = parsed
         checked = luhn.is_valid(date + serial)
+        mobile = _MOBILE.match(m["date"]) is not None
         phone_like = (
             not m["sep"]
             and m["century"] is None
             and m["date"].startswith("0")
-            and _near_phone_word(text, m.start(), m.end(), mobile=m["date"].startswith("07"))
+            and (
+                _near_phone_word(text, m.start(), m.end(), mobile=mobile)
+                # a samordningsnummer of someone born in 2007 is far rarer than a mobile
+                # number: without a person-number word it is read as the phone number
+                or (mobile and coordination and nearest_cue(text, m.start()) != "person")
+            )
         )
         found.append(
             IdNumber(
@@ -132,7 +138,7 @@ PHONE_CUES = word_set(
 # After one of these words an unseparated 0x number is a person's number, not a phone number.
 PERSON_NUMBER_CUES = word_set(
     """pnr personnummer personnumret personnr persnr samordningsnummer samordningsnumret
-    samordningsnr snr född födelsenummer"""
+    samordningsnr snr född födelsenummer id idnr idnummer"""
 )
 
 
@@ -141,6 +147,7 @@ PERSON_NUMBER_CUES = word_set(
 GENERIC_NUMBER_WORDS = word_set("nr nummer numret kontaktuppgifter kontaktuppgift kontaktnummer")
 
 
+_MOBILE = re.compile(r"07[02369]")
 _LAST_DIGIT = re.compile(r"\d(?!.*\d)", re.DOTALL)
 
 
