@@ -9,9 +9,11 @@ project pseudonym instead: pass ``pseudonymise_personnummer``, called with the c
 
 Scrubbing is a fixpoint: a placeholder can give a neighbouring word new context (``Ingvald
 [NAMN]``), so a scrubbed text is looked at again, and scrubbed again, until the detectors
-find nothing. The leak scanner runs the same detectors on each cell, so it never finds
-anything in scrubbed output: ``scrub(scrub(x)) == scrub(x)`` and ``detect(scrub(x)) == []``.
-A text that does not settle in ``MAX_PASSES`` (never seen) becomes ``UNSETTLED``.
+find nothing but the pseudonyms put there (kept as they are). The leak scanner runs the
+same detectors on each cell, so it never finds anything scrubbing left: ``scrub(scrub(x))
+== scrub(x)`` and ``detect(scrub(x)) == []`` with placeholders (a pseudonym that looked
+like data would be found, and stop the release). A text that does not settle in
+``MAX_PASSES`` (never seen) becomes ``UNSETTLED``.
 """
 
 from __future__ import annotations
