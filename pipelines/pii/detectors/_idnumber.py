@@ -131,7 +131,7 @@ def _find(text: str, today: dt.date) -> list[IdNumber]:
 PHONE_CUES = word_set(
     """tel telefon telefonnummer telefonnr mobil mobilnummer mobilnr mobiltelefon ring ringa
     ringer ringt ringde sms nås nummer numret nr tfn mob kontaktuppgifter kontaktuppgift
-    kontaktnummer"""
+    kontaktnummer telefonsamtal telefonsamtalet telefonkontakt"""
 )
 
 
@@ -172,7 +172,7 @@ def _near_phone_word(text: str, start: int, end: int, *, mobile: bool) -> bool:
     cue = nearest_cue(text, start)
     if cue is not None or not mobile:
         return cue == "telefon"
-    if has_cue_before(text, start, PHONE_CUES):
+    if has_cue_before(text, start, PHONE_CUES, words=6):  # "Telefonsamtal med A B, 07..."
         return True
     return any(w in PHONE_CUES for w in words_after(text, end)[:1])
 
