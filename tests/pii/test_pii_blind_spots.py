@@ -44,6 +44,7 @@ def test_bracketed_phone_scrubbed_inside_its_brackets() -> None:
         ("Handl. Dragana Tesfaye", "Dragana Tesfaye"),
         ("Enligt Zoran Hedlund-Rahimi har familjen flyttat.", "Zoran Hedlund-Rahimi"),
         ("möte med ingvald lindqvist i dag", "ingvald lindqvist"),
+        ("Enligt Tesfaye, Bogdan har familjen flyttat.", "Tesfaye, Bogdan"),
     ],
 )
 def test_names_outside_the_lexicon_carried_by_context(text: str, name: str) -> None:

@@ -352,6 +352,10 @@ def _capitalised_run(text: str, pos: int, most: int) -> tuple[int, int, int] | N
         if nxt["word"].isupper() and len(nxt["word"]) <= 3:
             break
         end, count = nxt.end(), count + 1
+    if count == 1 and most > 1:  # "Yilmaz, Aylin": surname, comma, first name
+        listed = _LISTED_FIRST.match(text, end)
+        if listed and not _is_non_name(listed["word"]):
+            end, count = listed.end(), 2
     return start, end, count
 
 
