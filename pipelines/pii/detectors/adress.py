@@ -73,38 +73,48 @@ _SPACE_DIGIT = re.compile(r"[ \u00a0\u202f]\d")
 _LOOKBACK = 90
 
 
-def _street_endings(text: str) -> Iterator[int]:
-    """Positions of the space between a street-like word and a number."""
-    for m in _SPACE_DIGIT.finditer(text):
-        i = m.start()
+def _space_digits(text: str) -> list[int]:
+    """Positions of the spaces right before a digit: where a house number can begin."""
+    return [m.start() for m in _SPACE_DIGIT.finditer(text)]
+
+
+def _street_endings(text: str, spaces: list[int]) -> Iterator[int]:
+    """Of the ``spaces`` before a digit, those between a street-like word and a number."""
+    for i in spaces:
         if text[max(0, i - _LONGEST_ENDING) : i].lower().endswith(_ENDINGS):
             yield i
 
 
-def _place_numbers(text: str) -> Iterator[re.Match[str]]:
-    """``_PLACE_NUMBER`` matches whose first word is a known place."""
+def _place_numbers(text: str, spaces: list[int]) -> Iterator[re.Match[str]]:
+    """``_PLACE_NUMBER`` matches whose first word is a known place, found from the
+    ``spaces`` before a digit."""
     places = lexicons.places()
-    for m in _SPACE_DIGIT.finditer(text):
-        i = j = m.start()
+    for i in spaces:
+        if i == 0 or not text[i - 1].isalpha():
+            continue
+        j = i - 1
         while j > 0 and text[j - 1].isalpha():
             j -= 1
-        if j == i or text[j:i].lower() not in places:
+        if text[j:i].lower() not in places:
             continue
         found = _PLACE_NUMBER.match(text, j)
         if found is not None:
             yield found
 
 
-def _matches(text: str) -> Iterator[re.Match[str]]:
+def _matches(text: str, spaces: list[int] | None = None) -> Iterator[re.Match[str]]:
     """What ``_ADDRESS.finditer(text)`` gives: every address has a street ending at most
-    ``_LOOKBACK`` characters after its start."""
-    endings = (space + 2 for space in _street_endings(text))
+    ``_LOOKBACK`` characters after its start (``spaces``: of ``_space_digits(text)``)."""
+    if spaces is None:
+        spaces = _space_digits(text)
+    endings = (space + 2 for space in _street_endings(text, spaces))
     return matches_near(text, endings, _ADDRESS, _LOOKBACK + 2)
 
 
 def find(text: str) -> Iterator[Finding]:
     """Street-address findings in ``text``."""
-    for m in chain(_matches(text), _place_numbers(text)):
+    spaces = _space_digits(text)
+    for m in chain(_matches(text, spaces), _place_numbers(text, spaces)):
         street = m["street"].lower()
         if street in NOT_STREETS:
             continue

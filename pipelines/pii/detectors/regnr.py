@@ -52,8 +52,8 @@ VEHICLE_CUES = word_set(
 )
 
 
-# A rough first test without a look-behind (the regex engine skips ahead quickly).
-_LOWER_ROUGH = re.compile(rf"[a-hj-pr-uw-z]{{3}}(?:{SP}|{DASH})?\d\d")
+# What every vehicle word contains: a text without any of these has no lower-case number.
+_VEHICLE_STEMS = ("bil", "fordon", "reg", "släp", "mc", "motorcykel", "moped")
 
 
 # Cheap test first (no look-behind, so the regex engine skips ahead quickly): every
@@ -69,10 +69,10 @@ def find(text: str) -> Iterator[Finding]:
 
 def _lower(text: str) -> Iterator[Finding]:
     """Lower-case numbers right after a vehicle word (``bilen abc 123``)."""
-    rough = _LOWER_ROUGH.search(text)
-    if rough is None:
+    lowered = text.lower()
+    if not any(stem in lowered for stem in _VEHICLE_STEMS):
         return
-    for m in _LOWER.finditer(text, rough.start()):
+    for m in _LOWER.finditer(text):
         if _MORE_NUMBER.match(text, m.end()) or in_grouped_number(text, m.start("tail"), m.end()):
             continue
         if has_cue_before(text, m.start(), VEHICLE_CUES, words=2):
