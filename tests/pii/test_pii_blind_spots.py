@@ -45,6 +45,7 @@ def test_bracketed_phone_scrubbed_inside_its_brackets() -> None:
         ("Enligt Zoran Hedlund-Rahimi har familjen flyttat.", "Zoran Hedlund-Rahimi"),
         ("möte med ingvald lindqvist i dag", "ingvald lindqvist"),
         ("Enligt Tesfaye, Bogdan har familjen flyttat.", "Tesfaye, Bogdan"),
+        ("kontakt med linnea hägg via mejl", "linnea hägg"),
     ],
 )
 def test_names_outside_the_lexicon_carried_by_context(text: str, name: str) -> None:
@@ -58,6 +59,8 @@ def test_names_outside_the_lexicon_carried_by_context(text: str, name: str) -> N
         "Möte med Region Stockholm i dag.",
         "Enligt 4 kap. 1 § SoL ska beslutet omprövas.",
         "Kontakt med handläggare på Arbetsförmedlingen.",
+        "möte med hans fru i dag",
+        "samtal med mamma och pappa",
     ],
 )
 def test_context_alone_makes_no_name(text: str) -> None:

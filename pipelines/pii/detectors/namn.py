@@ -377,6 +377,29 @@ def _context_names(text: str, cues: list[tuple[int, int]]) -> Iterator[Finding]:
         yield Finding(KIND, CONTEXT, name_start, genitive.end() if genitive else name_end)
 
 
+# Two lower-case words after a cue: "kontakt med linnea hägg", "enligt emir lindqvist".
+_LOWER_PAIR = re.compile(
+    r"[ \u00a0]+(?P<a>[a-zåäö][^\W\d_A-ZÅÄÖ]{2,})[ \u00a0](?P<b>[a-zåäö][^\W\d_A-ZÅÄÖ]{2,})"
+    r"(?![^\W\d_])"
+)
+
+
+def _lower_case_after_cue(text: str, cues: list[tuple[int, int]]) -> Iterator[Finding]:
+    """A name typed in lower case right after a cue, when one of its two words is a known
+    name and neither is an ordinary word the lists know (``med mamma``, ``med hans fru``)."""
+    names = lexicons.first_names() | lexicons.surnames()
+    for _, end in cues:
+        m = _LOWER_PAIR.match(text, end)
+        if m is None:
+            continue
+        a, b = m["a"], m["b"]
+        if a not in names and b not in names:
+            continue
+        if any(w in NOT_FIRST_NAMES or w in _CUES or _is_non_name(w) for w in (a, b)):
+            continue
+        yield Finding(KIND, CONTEXT, m.start("a"), m.end("b"))
+
+
 def _initial_names(text: str) -> Iterator[Finding]:
     """An initial and a capitalised word that is no known non-name: ``N. Petrović``."""
     for m in _INITIAL_NAME.finditer(text):
@@ -442,6 +465,7 @@ def find(text: str) -> Iterator[Finding]:
             found.append(Finding(KIND, LEXICON, start, end))
     if cues:
         found.extend(_context_names(text, cues))
+        found.extend(_lower_case_after_cue(text, cues))
     if ". " in text:
         found.extend(_initial_names(text))
     if found:
