@@ -384,10 +384,15 @@ _LOWER_PAIR = re.compile(
 )
 
 
+@cache
+def _known_names() -> frozenset[str]:
+    return lexicons.first_names() | lexicons.surnames()
+
+
 def _lower_case_after_cue(text: str, cues: list[tuple[int, int]]) -> Iterator[Finding]:
     """A name typed in lower case right after a cue, when one of its two words is a known
     name and neither is an ordinary word the lists know (``med mamma``, ``med hans fru``)."""
-    names = lexicons.first_names() | lexicons.surnames()
+    names = _known_names()
     for _, end in cues:
         m = _LOWER_PAIR.match(text, end)
         if m is None:
