@@ -1,7 +1,7 @@
 """PII detector benchmark: recall per kind, false-positive rate and throughput.
 
     python bench/pii.py [--planted 4000] [--clean 4000] [--seed 11] [--throughput 100000]
-                        [--from-generated DATA_DIR] [--show-misses 5]
+                        [--from-generated DATA_DIR] [--independent 2000] [--show-misses 5]
     python bench/pii.py --compare --from-generated DATA_DIR
 
 Builds its own synthetic corpus, independent of the data generator: free texts in the
@@ -17,6 +17,8 @@ data. Prints, as tables:
 * throughput: texts per second for ``detect`` and for ``scrub_array`` on ``--throughput``
   kontaktcenter-like descriptions.
 
+It also measures recall and false positives on a second corpus written apart from both the
+generator and this benchmark (``tests/pii/independent_corpus.py``, ``--independent N``).
 With ``--from-generated DATA_DIR`` it also measures recall on the generator's planted spans
 (``DATA_DIR/raw/_synth/planted_spans.jsonl``, texts read back through the extractors).
 Goals: recall >= 0.99 per kind, false-positive rate <= 1%.
@@ -710,6 +712,7 @@ LABEL_KIND = {
     "regnr": Kind.REGNR,
     "namn": Kind.NAMN,
     OUT_OF_LEXICON: Kind.NAMN,
+    "personnummer_ogiltig_kontrollsiffra": Kind.PERSONNUMMER_OGILTIG,
 }
 
 
@@ -961,6 +964,24 @@ def evaluate(corpus: Corpus, name: str, n_planted: int, n_clean: int, show: int)
     """Print recall and false-positive tables for one corpus; True when both goals hold."""
     planted = [corpus.planted_text() for _ in range(n_planted)]
     clean = [corpus.clean_text() for _ in range(n_clean)]
+    return report(name, planted, clean, show)
+
+
+def independent_texts(seed: int, n_dirty: int, n_clean: int) -> tuple[list[Text], list[Text]]:
+    """The second corpus, ``tests/pii/independent_corpus.py`` (written apart from both the
+    generator and this benchmark): dirty and clean notes as ``Text``."""
+    from tests.pii.independent_corpus import build
+
+    labels = {"e-post": "epost"}
+    dirty, clean = build(seed, n_dirty, n_clean)
+    return (
+        [Text(n.text, [(labels.get(k, k), s, e) for k, s, e in n.spans]) for n in dirty],
+        [Text(n.text) for n in clean],
+    )
+
+
+def report(name: str, planted: list[Text], clean: list[Text], show: int) -> bool:
+    """Recall on ``planted``, false positives on ``clean``; True when both goals hold."""
     ok = print_recall(f"Recall on {len(planted)} texts, {name}", recall_table(planted, show))
     rate, by_detector = false_positives(clean, show)
     print(f"\nFalse positives on {len(clean)} clean texts, {name}")
@@ -1215,6 +1236,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=11)
     parser.add_argument("--throughput", type=int, default=100_000, help="0 to skip")
     parser.add_argument("--from-generated", type=Path, metavar="DATA_DIR")
+    parser.add_argument(
+        "--independent",
+        type=int,
+        default=2000,
+        metavar="N",
+        help="N dirty and N clean notes of tests/pii/independent_corpus.py (0 to skip)",
+    )
     parser.add_argument("--show-misses", type=int, default=0, help="print N misses per kind")
     parser.add_argument("--repeat", type=int, default=2, help="--compare: timed passes each")
     parser.add_argument(
@@ -1239,6 +1267,10 @@ def main(argv: list[str] | None = None) -> int:
         name = "held-out sentences" if heldout else "development sentences"
         corpus = Corpus(args.seed + heldout, heldout=heldout)
         ok &= evaluate(corpus, name, args.planted, args.clean, args.show_misses)
+
+    if args.independent:
+        dirty, clean = independent_texts(args.seed, args.independent, args.independent)
+        ok &= report("independent corpus (tests/pii)", dirty, clean, args.show_misses)
 
     if args.from_generated:
         texts = generated_texts(args.from_generated)

@@ -18,6 +18,9 @@ class Kind(StrEnum):
 
     PERSONNUMMER = "personnummer"
     SAMORDNINGSNUMMER = "samordningsnummer"
+    # A real birth date with a wrong check digit: a mistyped number still points at a person.
+    PERSONNUMMER_OGILTIG = "personnummer_ogiltig_kontrollsiffra"
+    SAMORDNINGSNUMMER_OGILTIG = "samordningsnummer_ogiltig_kontrollsiffra"
     ORGANISATIONSNUMMER = "organisationsnummer"
     NAMN = "namn"
     TELEFON = "telefon"
@@ -40,6 +43,9 @@ RANK: dict[Kind, int] = {
     Kind.ORGANISATIONSNUMMER: 98,
     Kind.EPOST: 90,
     Kind.TELEFON: 80,
+    # Below a phone number: an unchecked 07x number is more likely a mistyped phone number.
+    Kind.PERSONNUMMER_OGILTIG: 75,
+    Kind.SAMORDNINGSNUMMER_OGILTIG: 74,
     Kind.ADRESS: 70,
     Kind.FASTIGHET: 60,
     Kind.REGNR: 50,

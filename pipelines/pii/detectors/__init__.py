@@ -24,8 +24,10 @@ from pipelines.pii.detectors import (
     namn,
     organisationsnummer,
     personnummer,
+    personnummer_ogiltig,
     regnr,
     samordningsnummer,
+    samordningsnummer_ogiltig,
     telefon,
 )
 from pipelines.pii.detectors._text import SEPARATOR
@@ -48,6 +50,15 @@ _AT = re.compile(r"@|\(at\)|\[at\]")
 DETECTORS: tuple[Detector, ...] = (
     Detector(personnummer.NAME, personnummer.KIND, personnummer.find, _DIGIT),
     Detector(samordningsnummer.NAME, samordningsnummer.KIND, samordningsnummer.find, _DIGIT),
+    Detector(
+        personnummer_ogiltig.NAME, personnummer_ogiltig.KIND, personnummer_ogiltig.find, _DIGIT
+    ),
+    Detector(
+        samordningsnummer_ogiltig.NAME,
+        samordningsnummer_ogiltig.KIND,
+        samordningsnummer_ogiltig.find,
+        _DIGIT,
+    ),
     Detector(organisationsnummer.NAME, organisationsnummer.KIND, organisationsnummer.find, _DIGIT),
     Detector(epost.NAME, epost.KIND, epost.find, _AT),
     Detector(telefon.NAME, telefon.KIND, telefon.find, _DIGIT),
@@ -56,7 +67,8 @@ DETECTORS: tuple[Detector, ...] = (
     Detector(regnr.NAME, regnr.KIND, regnr.find, _DIGIT),
     Detector(namn.NAME, namn.KIND, namn.find, None),
 )
-NUMERIC_KINDS = frozenset({Kind.PERSONNUMMER, Kind.SAMORDNINGSNUMMER})
+CHECKED_NUMERIC_KINDS = frozenset({Kind.PERSONNUMMER, Kind.SAMORDNINGSNUMMER})
+NUMERIC_KINDS = CHECKED_NUMERIC_KINDS | {Kind.PERSONNUMMER_OGILTIG, Kind.SAMORDNINGSNUMMER_OGILTIG}
 
 
 def detect(text: str, *, kinds: Iterable[Kind] | None = None) -> list[Finding]:
@@ -77,7 +89,8 @@ def detect(text: str, *, kinds: Iterable[Kind] | None = None) -> list[Finding]:
             if not ok:
                 continue
         found.extend(detector.find(text))
-    return resolve_overlaps(found, text) if len(found) > 1 else found
+    # One finding is trimmed too, as it would be among others when texts are joined.
+    return resolve_overlaps(found, text) if found else found
 
 
 #: Characters per joined chunk in ``detect_many``: large enough that the per-chunk cost

@@ -21,7 +21,7 @@ NOT_AFTER_ALNUM = r"(?<![^\W_])"
 NOT_BEFORE_ALNUM = r"(?![^\W_])"
 
 _WORD = re.compile(r"[^\W\d_]+")
-_GROUP_BEFORE = re.compile(r"(?<![^\W_])(\d+)[ \u00a0\u202f]$")
+_GROUP_BEFORE = re.compile(r"(?<![^\W_])(\d+)[ \u00a0\u202f]\Z")  # \Z: not before a newline
 _SHORT_GROUP_AFTER = re.compile(
     r"[ \u00a0\u202f]\d{1,3}(?![\d:.,])|[ \u00a0\u202f]?[-\u2011\u2013\u2212]\d"
 )

@@ -1,6 +1,6 @@
 """Fastighetsbeteckning (property designation): ``Huddinge Kästa 1:23``, ``Kästa 1:23``,
 ``STUVSTA 4:567``, ``Stora Vårby 2:14``: an optional municipality, a tract name and
-``block:unit``.
+``block:unit``. In lower case (``kästa 1:23``) the tract must be a known place.
 
 Law references (``SFS 2001:453``, ``SOU 2018:88``), chapter or page references
 (``Bilaga 2:3``) and clock times (``kl. 13:30``, ``Hembesök 13:30``) are not.
@@ -79,8 +79,42 @@ def _matches(text: str) -> Iterator[re.Match[str]]:
     return matches_near(text, colons, _DESIGNATION, _LOOKBACK)
 
 
+_LOWER_TAIL = re.compile(
+    rf"{SP}(?P<block>\d{{1,3}}):(?P<unit>\d{{1,4}})(?![:\d]){NOT_BEFORE_ALNUM}"
+)
+
+
+def _word_before(text: str, end: int) -> int:
+    """Where the run of letters ending at ``end`` starts."""
+    while end > 0 and text[end - 1].isalpha():
+        end -= 1
+    return end
+
+
+def _lower_case(text: str) -> Iterator[Finding]:
+    """Designations written in lower case, whose tract is a known place (``kästa 1:23``,
+    ``huddinge vårby 11:1``)."""
+    places = lexicons.places()
+    for colon in _BLOCK_UNIT.finditer(text):
+        digits = colon.start()
+        while digits > 0 and text[digits - 1].isdigit():
+            digits -= 1
+        m = _LOWER_TAIL.match(text, digits - 1) if digits > 0 else None
+        if m is None:
+            continue
+        start = _word_before(text, m.start())
+        tract = text[start : m.start()]
+        if not tract or not tract.islower() or tract not in places:
+            continue
+        before = _word_before(text, start - 1) if start > 1 and text[start - 1] == " " else start
+        if before < start - 1 and text[before : start - 1].lower() in places:
+            start = before
+        yield Finding(KIND, NAME, start, m.end())
+
+
 def find(text: str) -> Iterator[Finding]:
     """Property-designation findings in ``text``."""
+    yield from _lower_case(text)
     for m in _matches(text):
         tract = m["tract"].split()[0]
         if not _tract_ok(tract):

@@ -43,7 +43,7 @@ CONTEXT = "namn.kontext"
 # After these words the next capitalised word is a name, known or not.
 NAME_CUES = word_set(
     """heter hette kallas fru herr hr fröken frk dr mvh hälsningar hälsning namn namnet
-    handläggare handläggaren socialsekreterare socialsekreteraren biståndshandläggare
+    handläggare handläggaren handl socialsekreterare socialsekreteraren biståndshandläggare
     biståndshandläggaren kontaktperson kontaktpersonen förvaltare förvaltaren"""
 )
 # After these (roles and contact verbs), two capitalised words are a name.
@@ -58,14 +58,37 @@ CONTACT_CUES = word_set(
     """kontakta kontaktade kontaktat träffade träffat ringde ringt ring ringa mejla mejlade
     meddela meddelat informera informerat"""
 )
-_ABBREVIATED_CUES = ("dr", "hr", "frk")
+# After these, two capitalised words are a name (``möte med Aylin Yilmaz``, ``ägaren Zoran
+# Demir``); one alone is too often an authority (``med Försäkringskassan``).
+PAIR_CUES = word_set("""med m av enligt ägaren ägare besök""")
+# Lower-case words that are no one's first name, though they stand before surnames
+# (``med lindqvist``, ``ringde lindqvist``): a lower-case surname does not grow over them.
+NOT_FIRST_NAMES = word_set(
+    """och eller men att som om för på i till från av hos med utan enligt mot efter under
+    över vid inför är var har hade blir blev kan ska skall vill får fick ringde ringer ringt
+    träffade träffat mötte möter meddelar meddelade mejlade skickat skickade brev besök
+    samtal kontakt kontakta enl ang angående familjen familj fam heter hette kallas klienten
+    sökande sökanden handläggare handl fru herr hr dr mamma pappa sonen dottern maken makan
+    sambon bror syster mor far hon han hen de vi jag ni den det en ett inte också nu då där
+    här gäller avser ny nya gamla tel telefon mobil mejl epost adress"""
+)
+_ABBREVIATED_CUES = ("dr", "hr", "frk", "m", "handl")
 _WORD = r"[^\W\d_]+"
 _NEXT = re.compile(rf"(?P<gap>[ \u00a0]|-)(?P<word>{_WORD})")
 _PREV = re.compile(rf"(?P<word>{_WORD})(?P<dot>\.?)(?P<gap>[ \u00a0]|-)$")
 _CUE_BEFORE = re.compile(rf"(?P<word>{_WORD})(?P<dot>\.?)[ \u00a0]*[:,]?[ \u00a0]*$")
-_AFTER_CUE = re.compile(rf"[ \u00a0]*:?[ \u00a0]*(?P<word>{_WORD})")
+_AFTER_CUE = re.compile(rf"[ \u00a0]*:?[ \u00a0]*\n?[ \u00a0]*(?P<word>{_WORD})")
+# An initial and a capitalised word the lexicon may not know: "N. Petrović".
+_INITIAL_NAME = re.compile(
+    r"[A-ZÅÄÖ](?<![^\W_][A-ZÅÄÖ])\.[ \u00a0](?P<word>[A-ZÅÄÖ][^\W\d_A-ZÅÄÖ]{2,}"
+    r"(?:-[A-ZÅÄÖ][^\W\d_]+)?)(?![^\W\d_])"
+)
 _INITIAL_BEFORE = re.compile(r"(?<![^\W_])[A-ZÅÄÖ]\.?[ \u00a0]$")
 _WORD_RE = re.compile(_WORD)
+# ", Ingvald" after a surname, not followed by another capitalised word.
+_LISTED_FIRST = re.compile(
+    r",[ \u00a0](?P<word>[A-ZÅÄÖ][a-zåäöéüëï]+)(?![^\W\d_])(?![ \u00a0-][A-ZÅÄÖ])"
+)
 _REPEAT_ENDING = re.compile(r"s(?![^\W_])|['’]s?(?![^\W_])")
 _GENITIVE = re.compile(r"['’]s?(?![^\W_])")
 _NON_LETTER = re.compile(r"[\W\d_]")
@@ -79,7 +102,7 @@ _BEYOND_TABLE = re.compile(f"[^\\x00-\\u{_TABLE_END - 1:04x}]")
 _GAP_END = frozenset(" \u00a0-\n")
 _GAP = frozenset(" \u00a0-")
 _LETTER = re.compile(r"[^\W\d_]")
-_CUES = NAME_CUES | ROLE_CUES | CONTACT_CUES
+_CUES = NAME_CUES | ROLE_CUES | CONTACT_CUES | PAIR_CUES
 
 
 @dataclass(frozen=True, slots=True)
@@ -220,6 +243,9 @@ def _accept(text: str, chain: list[_Token]) -> bool:
     pair = len(chain) >= 2 and entries[0].first and entries[-1].last
     start = chain[0].start
     if not _cap(text, start):
+        if len(chain) == 1:  # "lindqvist": a surname that is never an ordinary word
+            entry = entries[0]
+            return entry.last and not entry.first and not entry.weak
         return pair and not any(e.weak for e in entries)
     if strong or pair or _cue_before(text, start) or _initial_before(text, start):
         return True
@@ -277,11 +303,25 @@ def _extend(text: str, chain: list[_Token]) -> tuple[int, int]:
         unknown_first = first.last and not first.first and not prev["dot"] and _cap(text, start)
         if initial or (unknown_first and not _is_non_name(prev["word"])):
             start = prev.start()
+    if prev and prev["gap"] == " " and not _cap(text, start) and not prev["word"][0].isupper():
+        # "ingvald lindqvist": an unknown lower-case first name before a surname
+        unknown_first = first.last and not first.first and not prev["dot"]
+        word = prev["word"].lower()
+        known_word = word in NOT_FIRST_NAMES or word in _CUES or _is_non_name(word)
+        if unknown_first and not known_word and len(word) > 2:
+            start = prev.start()
     start = _hyphenated_start(text, start)
     if last.first and not last.last and _cap(text, chain[-1].start):
         nxt = _NEXT.match(text, end)
         if nxt and nxt["word"][0].isupper() and not _is_non_name(nxt["word"]):
             end = nxt.end()
+    nxt = _NEXT.match(text, end)
+    if nxt and nxt["gap"] == "-" and nxt["word"][0].isupper() and not _is_non_name(nxt["word"]):
+        end = nxt.end()  # "Hedlund-Rahimi": a double surname, one part unknown
+    if len(chain) == 1 and last.last and not last.first and _cap(text, chain[0].start):
+        listed = _LISTED_FIRST.match(text, end)  # "Lindqvist, Ingvald": surname first
+        if listed and not _is_non_name(listed["word"]):
+            return start, listed.end()
     genitive = _GENITIVE.match(text, end)
     return start, genitive.end() if genitive else end
 
@@ -312,6 +352,10 @@ def _capitalised_run(text: str, pos: int, most: int) -> tuple[int, int, int] | N
         if nxt["word"].isupper() and len(nxt["word"]) <= 3:
             break
         end, count = nxt.end(), count + 1
+    if count == 1 and most > 1:  # "Yilmaz, Aylin": surname, comma, first name
+        listed = _LISTED_FIRST.match(text, end)
+        if listed and not _is_non_name(listed["word"]):
+            end, count = listed.end(), 2
     return start, end, count
 
 
@@ -331,6 +375,41 @@ def _context_names(text: str, cues: list[tuple[int, int]]) -> Iterator[Finding]:
             continue
         genitive = _GENITIVE.match(text, name_end)
         yield Finding(KIND, CONTEXT, name_start, genitive.end() if genitive else name_end)
+
+
+# Two lower-case words after a cue: "kontakt med linnea hägg", "enligt emir lindqvist".
+_LOWER_PAIR = re.compile(
+    r"[ \u00a0]+(?P<a>[a-zåäö][^\W\d_A-ZÅÄÖ]{2,})[ \u00a0](?P<b>[a-zåäö][^\W\d_A-ZÅÄÖ]{2,})"
+    r"(?![^\W\d_])"
+)
+
+
+@cache
+def _known_names() -> frozenset[str]:
+    return lexicons.first_names() | lexicons.surnames()
+
+
+def _lower_case_after_cue(text: str, cues: list[tuple[int, int]]) -> Iterator[Finding]:
+    """A name typed in lower case right after a cue, when one of its two words is a known
+    name and neither is an ordinary word the lists know (``med mamma``, ``med hans fru``)."""
+    names = _known_names()
+    for _, end in cues:
+        m = _LOWER_PAIR.match(text, end)
+        if m is None:
+            continue
+        a, b = m["a"], m["b"]
+        if a not in names and b not in names:
+            continue
+        if any(w in NOT_FIRST_NAMES or w in _CUES or _is_non_name(w) for w in (a, b)):
+            continue
+        yield Finding(KIND, CONTEXT, m.start("a"), m.end("b"))
+
+
+def _initial_names(text: str) -> Iterator[Finding]:
+    """An initial and a capitalised word that is no known non-name: ``N. Petrović``."""
+    for m in _INITIAL_NAME.finditer(text):
+        if not _is_non_name(m["word"]) and not _is_non_name(m["word"].split("-")[0]):
+            yield Finding(KIND, CONTEXT, m.start(), m.end())
 
 
 def _merge_adjacent(text: str, findings: list[Finding]) -> list[Finding]:
@@ -391,6 +470,9 @@ def find(text: str) -> Iterator[Finding]:
             found.append(Finding(KIND, LEXICON, start, end))
     if cues:
         found.extend(_context_names(text, cues))
+        found.extend(_lower_case_after_cue(text, cues))
+    if ". " in text:
+        found.extend(_initial_names(text))
     if found:
         found.extend(_repeats(text, found))
     yield from _merge_adjacent(text, found)

@@ -15,5 +15,5 @@ KIND = Kind.PERSONNUMMER
 def find(text: str) -> Iterator[Finding]:
     """Personnummer findings in ``text`` (samordningsnummer are left to their detector)."""
     for number in find_id_numbers(text):
-        if not number.coordination and not number.phone_like:
+        if number.checked and not number.coordination and not number.phone_like:
             yield Finding(KIND, NAME, number.start, number.end)

@@ -3,6 +3,7 @@
 Three capital letters (never I, Q, V or Å, Ä, Ö), then two digits and a digit or a letter
 (never O). Abbreviations written before a number (``SEK 500``, ``BOX 123``) are not
 registration numbers, nor are three letters and digits that go on (``TEL 070 123``).
+Written in lower case (``abc 12d``) a number counts only after a vehicle word (``bilen``).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from pipelines.pii.detectors._text import (
     NOT_AFTER_ALNUM,
     NOT_BEFORE_ALNUM,
     SP,
+    has_cue_before,
     in_grouped_number,
     word_set,
 )
@@ -40,6 +42,20 @@ ABBREVIATIONS = word_set(
 TECHNICAL = word_set("""SHA AES RSA RFC ISO CRC""")
 
 
+_LOWER = re.compile(
+    rf"{NOT_AFTER_ALNUM}(?P<letters>[a-hj-pr-uw-z]{{3}})(?:{SP}|{DASH})?"
+    rf"(?P<tail>\d\d(?:\d|[a-hj-np-uw-z])){NOT_BEFORE_ALNUM}"
+)
+VEHICLE_CUES = word_set(
+    """bil bilen bilar bilarna fordon fordonet fordonen regnr reg registreringsnummer
+    registreringsnumret registreringsnr släp släpvagn släpet mc motorcykel motorcykeln moped"""
+)
+
+
+# What every vehicle word contains: a text without any of these has no lower-case number.
+_VEHICLE_STEMS = ("bil", "fordon", "reg", "släp", "mc", "motorcykel", "moped")
+
+
 # Cheap test first (no look-behind, so the regex engine skips ahead quickly): every
 # candidate starts with this, the first of them no earlier.
 _ROUGH = re.compile(rf"{_LETTER}{{3}}(?:{SP}|{DASH})?\d\d")
@@ -47,6 +63,23 @@ _ROUGH = re.compile(rf"{_LETTER}{{3}}(?:{SP}|{DASH})?\d\d")
 
 def find(text: str) -> Iterator[Finding]:
     """Registration-number findings in ``text``."""
+    yield from _upper(text)
+    yield from _lower(text)
+
+
+def _lower(text: str) -> Iterator[Finding]:
+    """Lower-case numbers right after a vehicle word (``bilen abc 123``)."""
+    lowered = text.lower()
+    if not any(stem in lowered for stem in _VEHICLE_STEMS):
+        return
+    for m in _LOWER.finditer(text):
+        if _MORE_NUMBER.match(text, m.end()) or in_grouped_number(text, m.start("tail"), m.end()):
+            continue
+        if has_cue_before(text, m.start(), VEHICLE_CUES, words=2):
+            yield Finding(KIND, NAME, m.start(), m.end())
+
+
+def _upper(text: str) -> Iterator[Finding]:
     rough = _ROUGH.search(text)
     if rough is None:
         return
@@ -54,7 +87,7 @@ def find(text: str) -> Iterator[Finding]:
         if m["letters"] in TECHNICAL:
             continue
         if m["tail"].isdigit() and (
-            m["letters"] in ABBREVIATIONS
+            (m["letters"] in ABBREVIATIONS and not has_cue_before(text, m.start(), VEHICLE_CUES))
             or _MORE_NUMBER.match(text, m.end())
             or in_grouped_number(text, m.start("tail"), m.end())
         ):

@@ -14,5 +14,5 @@ KIND = Kind.SAMORDNINGSNUMMER
 def find(text: str) -> Iterator[Finding]:
     """Samordningsnummer findings in ``text``."""
     for number in find_id_numbers(text):
-        if number.coordination and not number.phone_like:
+        if number.checked and number.coordination and not number.phone_like:
             yield Finding(KIND, NAME, number.start, number.end)

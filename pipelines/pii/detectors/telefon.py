@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
+from pipelines.pii.detectors._idnumber import nearest_cue
 from pipelines.pii.detectors._text import (
     DASH,
     NOT_AFTER_ALNUM,
@@ -28,7 +29,7 @@ _SEP = rf"(?:{SP}?{DASH}{SP}?|{SP}|/)"
 # Every candidate starts with one of these, or with "(" right before one.
 _PREFIX = re.compile(r"0\d|\+[ \u00a0\u202f]?46")
 _CANDIDATE = re.compile(
-    rf"{NOT_AFTER_ALNUM}(?<![+\d(])(?<!\d[-/.,:])"
+    rf"{NOT_AFTER_ALNUM}(?<![+\d])(?<!\d[-/.,:])"
     rf"(?:(?P<cc>(?:\+|00){SP}?46)(?:{SP}?{DASH}?{SP}?\(0\))?{SP}?{DASH}?{SP}?"
     rf"(?P<intl>[1-9]\d*(?:{_SEP}\d+){{0,4}})"
     rf"|(?P<nat>(?:\(0\d{{1,3}}\)|0\d+)(?:{_SEP}\d+){{0,4}}))"
@@ -38,6 +39,7 @@ _CANDIDATE = re.compile(
 _AMOUNT_AFTER = re.compile(rf"{SP}?(?:kr\b|sek\b|:-|%|[,.]\d)", re.IGNORECASE)
 _DATE_LIKE = re.compile(r"^\d{2}[-/]\d{2}[-/]\d{2,4}$")
 _MOBILE = re.compile(r"^07[02369]")
+_UNSEPARATED = re.compile(r"0\d{9}\Z")
 
 
 def _groups(value: str) -> list[str]:
@@ -72,16 +74,22 @@ def _valid_prefix(m: re.Match[str], text: str) -> int | None:
         else:
             ok = _valid_national("".join(head), head, area_given=True)
         end = spans[k - 1][1]
-        if text[end : end + 1] == ")":
+        if text[end : end + 1] == ")" and _unclosed(text, m.start(), end):
             end += 1
         if ok and not _AMOUNT_AFTER.match(text, end):
             return end
     return None
 
 
+def _unclosed(text: str, start: int, end: int) -> bool:
+    """True when ``text[start:end]`` opens a bracket it does not close."""
+    return text.count("(", start, end) > text.count(")", start, end)
+
+
 def _candidates(text: str) -> Iterator[re.Match[str]]:
     """What ``_CANDIDATE.finditer(text)`` gives, tried only where a number can start: at a
-    ``_PREFIX`` (``0``, ``+46``, ``0046``), or one character before it at a ``(``."""
+    ``_PREFIX`` (``0``, ``+46``, ``0046``), or one character before it at a ``(`` (an area
+    code in brackets), else at the prefix itself (a whole number in brackets)."""
     pos = 0
     for prefix in _PREFIX.finditer(text):
         start = prefix.start()
@@ -90,6 +98,8 @@ def _candidates(text: str) -> Iterator[re.Match[str]]:
         if start < pos:
             continue  # inside the last candidate
         m = _CANDIDATE.match(text, start)
+        if m is None and start < prefix.start():  # "(0701234567)": a bracketed number
+            m = _CANDIDATE.match(text, prefix.start())
         if m is not None:
             pos = m.end()
             yield m
@@ -102,6 +112,8 @@ def find(text: str) -> Iterator[Finding]:
             continue
         if m["nat"] is not None and _DATE_LIKE.match(m["nat"]):
             continue
+        if _UNSEPARATED.match(m[0]) and nearest_cue(text, m.start()) == "person":
+            continue  # "pnr 0108115186": someone born in 2001, its check digit right or not
         end = _valid_prefix(m, text)
         if end is not None:
             yield Finding(KIND, NAME, m.start(), end)
