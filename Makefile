@@ -26,13 +26,21 @@ $(STAMP): pyproject.toml requirements/lock.txt requirements/nodeps.txt
 
 setup: $(STAMP)
 
+# cffconvert (the official CITATION.cff validator) pins jsonschema<4: its own venv
+CFF_VENV := .venv-cff
+CFF_STAMP := $(CFF_VENV)/.installed
+$(CFF_STAMP): requirements/cffconvert.txt
+	test -x $(CFF_VENV)/bin/python || $(PYTHON) -m venv $(CFF_VENV)
+	$(CFF_VENV)/bin/python -m pip install --quiet -r requirements/cffconvert.txt
+	touch $(CFF_STAMP)
+
 run: $(STAMP)
 	$(BIN)/samverkan generate --seed $(SEED) --rows $(ROWS)
 	$(BIN)/samverkan run --all
 	$(BIN)/samverkan verify
 
-test: $(STAMP)
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+test: $(STAMP) $(CFF_STAMP)
+	CFFCONVERT=$(CURDIR)/$(CFF_VENV)/bin/cffconvert $(BIN)/python -m pytest $(PYTEST_ARGS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check pipelines dags tests bench
