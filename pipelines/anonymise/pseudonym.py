@@ -59,6 +59,17 @@ def _local_key(path: Path) -> bytes:
     return path.read_text(encoding="utf-8").strip().encode("utf-8")
 
 
+#: PBKDF2 rounds behind a derived key id: a published id must not make guessing a weak key
+#: cheap (each guess costs this many HMACs, as a password hash would).
+KEY_ID_ROUNDS = 200_000
+
+
+def derived_key_id(raw: bytes) -> str:
+    """A public id for a key that names it without making it cheap to test a guess."""
+    digest = hashlib.pbkdf2_hmac("sha256", raw, b"samverkan-key-id", KEY_ID_ROUNDS, dklen=8)
+    return "pbkdf2:" + digest.hex()
+
+
 def load_key(
     project: str | None = None,
     environ: dict[str, str] | None = None,
@@ -81,9 +92,7 @@ def load_key(
         raise SamverkanError(f"no pseudonym key: set {name} (and {_env_name(KEY_ID_ENV, project)})")
     if len(raw) < MIN_KEY_BYTES:
         raise SamverkanError(f"pseudonym key in {name} is shorter than {MIN_KEY_BYTES} bytes")
-    key_id = env.get(_env_name(KEY_ID_ENV, project)) or (
-        "sha256:" + hashlib.sha256(b"samverkan-key-id:" + raw).hexdigest()[:12]
-    )
+    key_id = env.get(_env_name(KEY_ID_ENV, project)) or derived_key_id(raw)
     return PseudonymKey(key_id=key_id, secret=raw)
 
 

@@ -85,7 +85,7 @@ def test_keys_and_credentials_come_from_airflow_and_never_show(
     )
     assert settings.storage_options["secret"] == "minio-secret"
     key = _context(settings).pseudonym_key
-    assert key.secret == KEY_1.encode() and key.key_id.startswith("sha256:")
+    assert key.secret == KEY_1.encode() and key.key_id.startswith("pbkdf2:")
     for text in (repr(settings), repr(key), caplog.text):
         assert KEY_1 not in text and "s3cret-pw" not in text and "minio-secret" not in text
 
