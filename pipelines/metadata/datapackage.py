@@ -1,7 +1,7 @@
 """The release as a Frictionless Data Package (v2): ``datapackage.json`` in the snapshot.
 
 One tabular resource per Parquet file, microdata and aggregate tables alike, each with its
-title, bytes, sha256 and licence and a Table Schema whose fields carry the spec's
+title, sha256 and licence and a Table Schema whose fields carry the spec's
 descriptions (English as ``description``, Swedish as ``description_sv``), roles and, for
 coded columns, ``categories`` (labelled where the spec declares value labels); ``*`` is
 declared in ``missingValues``. Validates with the ``frictionless`` library, data included.
@@ -93,7 +93,8 @@ def table_schema(spec: DatasetSpec, schema: pa.Schema, files: list[Path]) -> dic
             }
             if col.unit:
                 entry["unit"] = col.unit
-            if not col.nullable:
+            if not col.nullable and col.role != "quasi_identifier":
+                # a quasi-identifier may be suppressed: "*", a missing value to frictionless
                 entry["constraints"] = {"required": True}
         if kind == "string" and (categories := _categories(files, arrow_field.name, col)):
             entry["categories"] = categories
@@ -148,7 +149,9 @@ def _resource(
         "path": rel,
         "format": "parquet",
         "mediatype": PARQUET_MEDIATYPE,
-        "bytes": path.stat().st_size,
+        # no "bytes": frictionless reads Parquet through pyarrow and has no byte count to
+        # check a declared size against (an error in `frictionless validate`); the size of
+        # every file is in manifest.json, and the hash here is what a downloader checks
         "hash": f"sha256:{sha256_file(path)}",
         "licenses": _licences(spec),
         "schema": schema,

@@ -5,6 +5,7 @@ aggregate table a resource, coded columns with their categories."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import re
@@ -181,7 +182,7 @@ def test_data_package_is_complete(world) -> None:
         assert listed == files, release.path
         for resource in package["resources"]:
             path = release.path / resource["path"]
-            assert resource["bytes"] == path.stat().st_size
+            assert resource["hash"] == f"sha256:{hashlib.sha256(path.read_bytes()).hexdigest()}"
             assert resource["licenses"] and resource["title"]
             schema = resource["schema"]
             assert "*" in [m["value"] for m in schema["missingValues"]]
