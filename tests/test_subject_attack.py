@@ -62,6 +62,8 @@ def _release(settings: Settings, name: str) -> tuple[pd.DataFrame, np.ndarray, d
     release = pd.concat(
         [pd.read_parquet(p) for p in sorted((folder / "data").glob("*.parquet"))]
     ).reset_index(drop=True)
+    for column in release.select_dtypes("category").columns:  # coded columns, dictionary-typed
+        release[column] = release[column].astype(object)
     rows_map = settings.raw_dir / name / "runs" / "attack" / "candidate_rows.parquet"
     source_rows = pq.read_table(rows_map).column("source_row").to_numpy()
     manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
