@@ -66,8 +66,11 @@ def reference_rows(subjects: np.ndarray, raw_column: RawColumn, order_by: list[s
         column = raw_column(name)
         if isinstance(column, pa.ChunkedArray):
             column = column.combine_chunks()
-        rank = pc.rank(column, sort_keys="ascending", null_placement="at_end", tiebreaker="dense")
-        keys.append(rank.to_numpy(zero_copy_only=False).astype(np.int64))
+        # a stable sort: equal values keep source order, which is the next key anyway
+        order = pc.array_sort_indices(column, order="ascending", null_placement="at_end")
+        rank = np.empty(records, dtype=np.int64)
+        rank[order.to_numpy(zero_copy_only=False)] = np.arange(records, dtype=np.int64)
+        keys.append(rank)
     keys.append(subjects)
     order = np.lexsort(keys)
     sorted_subjects = subjects[order]

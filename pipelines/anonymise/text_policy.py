@@ -150,7 +150,8 @@ def _value_pattern(values: list[str]) -> str | None:
     if not names:
         return None
     words = "|".join(re.escape(v) for v in names)
-    return rf"(?i)(^|[^\pL\pN])(?:{words})s?($|[^\pL\pN])"
+    # not inside a placeholder of the scrubber ("[TELEFON]" stays as it is)
+    return rf"(?i)(^|[^\pL\pN\[])(?:{words})s?($|[^\pL\pN\]])"
 
 
 @dataclass
@@ -218,6 +219,8 @@ class TextPolicy:
             figures["texts_with_dates_generalised"] += _changed(values, dated)
             scrubbed = dated
             for column, pattern in self.places.items():
+                if column not in table.column_names:
+                    continue
                 starred = pc.fill_null(pc.equal(table.column(column), SUPPRESSED), False)
                 label = f"[{column.upper()}]"
                 replaced = scrubbed
