@@ -15,7 +15,7 @@ from typing import Any
 import yaml
 
 from pipelines.metadata.identifiers import Publication, resolver_url, version_identifier
-from pipelines.metadata.licences import licence_title, licence_url
+from pipelines.specs.licences import licence_title, licence_url
 from pipelines.specs.model import DatasetSpec
 
 LOCAL_NOTE = {

@@ -18,10 +18,10 @@ import pyarrow.parquet as pq
 
 from pipelines.metadata.codebook import spec_column
 from pipelines.metadata.identifiers import Publication, resolver_url, version_identifier
-from pipelines.metadata.licences import licence_title, licence_url
 from pipelines.metadata.urls import absolute, version_path
 from pipelines.publish.layout import is_coded
 from pipelines.publish.parquet import read_column, sha256_file
+from pipelines.specs.licences import licence_title, licence_url
 from pipelines.specs.model import Column, DatasetSpec
 
 PROFILE = "https://datapackage.org/profiles/2.0/datapackage.json"

@@ -21,9 +21,9 @@ from rdflib.namespace import DCAT, DCTERMS, FOAF, OWL, RDF, SKOS, XSD
 
 from pipelines.metadata import vocabularies as voc
 from pipelines.metadata.identifiers import dataset_identifier
-from pipelines.metadata.licences import licence_eu_uri, licence_kind, licence_title, licence_url
 from pipelines.metadata.urls import absolute, dataset_path, file_path, version_path
 from pipelines.metadata.versions import OPEN, Release, latest_live, scan_releases
+from pipelines.specs.licences import licence_eu_uri, licence_kind, licence_title, licence_url
 
 SPDX = Namespace("http://spdx.org/rdf/terms#")
 VCARD = Namespace("http://www.w3.org/2006/vcard/ns#")

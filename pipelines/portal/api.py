@@ -13,10 +13,10 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from pipelines.access.projects import granted_datasets
-from pipelines.metadata.licences import licence_url
 from pipelines.portal import catalogue as cat
 from pipelines.portal.guard import project_refusal
 from pipelines.portal.paths import valid_names
+from pipelines.specs.licences import licence_url
 
 API = "/api/v1"
 

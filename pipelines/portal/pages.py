@@ -12,12 +12,12 @@ from markupsafe import Markup
 from starlette.requests import Request
 from starlette.responses import Response
 
-from pipelines.metadata.licences import licence_title, licence_url
 from pipelines.metadata.urls import file_path
 from pipelines.portal import catalogue as cat
 from pipelines.portal.charts import column_chart
 from pipelines.portal.guard import project_refusal
 from pipelines.portal.paths import valid_names
+from pipelines.specs.licences import licence_title, licence_url
 
 
 def _render(request: Request, name: str, context: dict[str, Any], status: int = 200) -> Response:

@@ -437,7 +437,7 @@ class DatasetSpec(_Strict):
     @field_validator("licence")
     @classmethod
     def _spdx(cls, value: str) -> str:
-        from pipelines.metadata.licences import check_spdx
+        from pipelines.specs.licences import check_spdx
 
         return check_spdx(value)
 
