@@ -287,12 +287,14 @@ def anonymise(ctx: RunContext) -> dict[str, Any]:
             del released
             _release_memory()
 
+    blank: list[int] = []
     pieces = shuffled(
         released_batches(plan),
         plan.records,
         seed,
         ctx.work_dir / "shuffle",
         ctx.settings.batch_rows,
+        dropped=blank,
     )
     with ReleaseWriter(ctx.candidate_path, metadata, release_layout(ctx.spec)) as writer:
         write_source_rows(ctx.source_rows_path, collect(pieces, writer.write))
@@ -300,6 +302,7 @@ def anonymise(ctx: RunContext) -> dict[str, Any]:
         inputs.close()
     _release_memory()
     report = plan.report
+    report["blank_records_left_out"] = sum(blank)
     report["runtime_s"] = time.perf_counter() - started
     del plan
     _release_memory()

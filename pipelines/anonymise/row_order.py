@@ -8,6 +8,11 @@ the same order, so a rerun stays byte-identical; any of them different: an unrel
 order). The shuffle streams: records go to random buckets on disk a batch at a time,
 then each bucket is permuted in memory, so memory is one bucket, not the dataset.
 The source row of every released record is kept in the raw zone for the gates.
+
+A record left with nothing but missing and suppressed values (``*`` everywhere: a fully
+suppressed record of a dataset without measures) says nothing and is left out, as data
+packages do not hold blank rows; the manifest counts them, and the gates treat a missing
+source row as a suppressed record.
 """
 
 from __future__ import annotations
@@ -20,8 +25,11 @@ from pathlib import Path
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.ipc as ipc
 import pyarrow.parquet as pq
+
+from pipelines.anonymise.generalise import SUPPRESSED
 
 #: Name of the raw-zone column holding each released record's row in the extract.
 SOURCE_ROW = "source_row"
@@ -33,15 +41,28 @@ def release_seed(secret: bytes, *parts: str) -> int:
     return int.from_bytes(digest[:16], "big")
 
 
+def blank_rows(table: pa.Table) -> np.ndarray:
+    """Per record: is every released value missing or ``*``?"""
+    blank = np.ones(table.num_rows, dtype=bool)
+    for column in table.columns:
+        missing = column.is_null()
+        if pa.types.is_string(column.type) or pa.types.is_large_string(column.type):
+            missing = pc.or_(missing, pc.fill_null(pc.equal(column, SUPPRESSED), False))
+        blank &= missing.to_numpy(zero_copy_only=False)
+    return blank
+
+
 def shuffled(
     batches: Iterable[tuple[int, pa.Table]],
     records: int,
     seed: int,
     work_dir: Path,
     batch_rows: int,
+    dropped: list[int] | None = None,
 ) -> Iterator[tuple[pa.Table, np.ndarray]]:
     """The records of ``batches`` ((first row, table) in source order) in a random order,
-    as (table, source rows) pieces of about ``batch_rows`` records."""
+    as (table, source rows) pieces of about ``batch_rows`` records; blank records are left
+    out (their number is appended to ``dropped`` when given)."""
     rng = np.random.default_rng(seed)
     buckets = max(1, -(-records // max(batch_rows, 1)))
     shutil.rmtree(work_dir, ignore_errors=True)
@@ -53,6 +74,11 @@ def shuffled(
         for start, table in batches:
             rows = np.arange(start, start + table.num_rows, dtype=np.int64)
             table = table.append_column(SOURCE_ROW, pa.array(rows))
+            blank = blank_rows(table.drop_columns([SOURCE_ROW]))
+            if blank.any():
+                if dropped is not None:
+                    dropped.append(int(blank.sum()))
+                table = table.filter(pa.array(~blank))
             schema = table.schema
             where = rng.integers(0, buckets, size=table.num_rows)
             for bucket in np.unique(where):

@@ -94,15 +94,18 @@ def attacker_drill(
         return key
 
     names = list(columns)
+    present = len(np.unique(subjects))  # the subjects with a record in the release
     unique = _unique_subjects(key_of(names), subjects)
     report: dict[str, Any] = {
         "columns": names,
         "subjects_unique": int(unique.sum()),
-        "unique_share": float(unique.mean()),
+        "unique_share": float(unique.sum() / present),
     }
     if unique.any() and len(names) > 1:
         without = {
-            name: float(_unique_subjects(key_of([n for n in names if n != name]), subjects).mean())
+            name: float(
+                _unique_subjects(key_of([n for n in names if n != name]), subjects).sum() / present
+            )
             for name in names
         }
         report["unique_share_without"] = dict(sorted(without.items(), key=lambda kv: kv[1]))
@@ -132,19 +135,27 @@ def privacy_gate(
         return {"k_checked": None, "suppressed_records": 0, "unit": "subjects"}
 
     source_rows = read_source_rows(source_rows_path)
-    if len(source_rows) != rows or len(np.unique(source_rows)) != rows:
+    records = pq.read_metadata(extract).num_rows
+    if (
+        len(source_rows) != rows
+        or len(np.unique(source_rows)) != rows
+        or (rows and (source_rows.min() < 0 or source_rows.max() >= records))
+    ):
         raise _fail(spec, "the candidate's source rows do not match its records")
     by_subject = bool(spec.subject_columns)
-    subject_of_source = subject_codes(lambda n: read_column(extract, n), spec, int(rows))
+    subject_of_source = subject_codes(lambda n: read_column(extract, n), spec, int(records))
     if subject_of_source is None:
-        subjects = np.arange(rows, dtype=np.int64)
-    else:
-        subjects = subject_of_source[source_rows]
-    n_subjects = int(subjects.max()) + 1
+        subject_of_source = np.arange(records, dtype=np.int64)
+    subjects = subject_of_source[source_rows]
+    # records left out of the candidate (blank: every value suppressed) are suppressed ones
+    left_out = np.ones(records, dtype=bool)
+    left_out[source_rows] = False
+    n_subjects = int(subject_of_source.max()) + 1
     report: dict[str, Any] = {
         "unit": "subjects" if by_subject else "records",
         "subjects": n_subjects,
-        "records": int(rows),
+        "records": int(records),
+        "released_records": int(rows),
     }
 
     # release order against source order
@@ -175,6 +186,7 @@ def privacy_gate(
         suppressed_rows = starred_all if not all(tops) else np.zeros(rows, dtype=bool)
         suppressed_subject = np.zeros(n_subjects, dtype=bool)
         suppressed_subject[subjects[suppressed_rows]] = True
+        suppressed_subject[subject_of_source[left_out]] = True
         partial = suppressed_subject[subjects] & ~suppressed_rows
         if partial.any():
             raise _fail(
@@ -192,7 +204,8 @@ def privacy_gate(
         report |= {
             "k_checked": k_checked,
             "suppressed_subjects": int(suppressed_subject.sum()),
-            "suppressed_records": int(suppressed_rows.sum()),
+            "suppressed_records": int(suppressed_rows.sum() + left_out.sum()),
+            "records_left_out": int(left_out.sum()),
             "suppressed_share": share,
         }
         if k_checked is not None and k_checked < policy.k:

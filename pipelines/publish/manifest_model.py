@@ -31,7 +31,9 @@ class Text(_Closed):
 class SchemaEntry(_Closed):
     name: str
     type: str = Field(description="Arrow type of the released column")
-    role: Literal["direct_identifier", "quasi_identifier", "sensitive", "free_text", "keep"]
+    role: Literal[
+        "direct_identifier", "quasi_identifier", "sensitive", "measure", "free_text", "keep"
+    ]
     unit: str | None
     description: Text
 
