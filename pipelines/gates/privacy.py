@@ -178,7 +178,7 @@ def privacy_gate(
             key = _combine(key, codes, cardinality)
             if column.per_subject and by_subject:
                 pairs = len(np.unique(subjects * (cardinality + 1) + codes))
-                if pairs != n_subjects:
+                if pairs != len(np.unique(subjects)):
                     raise _fail(spec, f"column {column.name} varies within a subject (per_subject)")
         tops = [
             levels[c.name] is not None and levels[c.name] >= len(c.hierarchy or []) for c in qis
