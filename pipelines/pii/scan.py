@@ -70,9 +70,10 @@ class ScanReport:
         return Counter(f.kind.value for f in self.findings)
 
     def lines(self) -> Iterator[str]:
-        """One line per finding: file, column or key, row, kind, detector; no values."""
+        """One line per finding: file, column or key, row (numbered from 1, as errors
+        number them), kind, detector; no values."""
         for f in self.findings:
-            row = "-" if f.row is None else str(f.row)
+            row = "-" if f.row is None else str(f.row + 1)
             yield f"{f.source}\t{f.where}\trow {row}\t{f.kind.value}\t{f.detector}"
 
     def summary(self) -> str:

@@ -87,3 +87,11 @@ def test_scan_cli_exit_codes_and_output(tmp_path: Path, capsys) -> None:
 
     (dirty / "bad.parquet").write_bytes(b"xx")
     assert run(scan_cli, ["scan", str(dirty), "--summary-only"]) == 2
+
+
+def test_scan_numbers_rows_from_one_like_errors(tmp_path: Path, capsys) -> None:
+    path = tmp_path / "t.parquet"
+    pq.write_table(pa.table({"note": ["inget här", "ring 19121212-1212"]}), path)
+    assert run(scan_cli, ["scan", str(path)]) == 1
+    out = capsys.readouterr().out
+    assert "column note\trow 2\tpersonnummer" in out
