@@ -242,6 +242,34 @@ def _release_memory() -> None:
     pa.default_memory_pool().release_unused()
 
 
+def _levels_of_previous_version(ctx: RunContext) -> tuple[DatasetSpec, dict[str, int]]:
+    """The spec with every ``level: auto`` quasi-identifier pinned at the level the previous
+    version of this dataset released it at, when its ladder is unchanged: levels do not
+    drift from version to version unless the spec (or the data, see ``anonymise``) makes
+    them."""
+    from pipelines.metadata.changelog import released_levels
+    from pipelines.metadata.versions import previous_snapshot
+
+    tier_folder = ctx.tier if ctx.tier == "open" else f"project/{ctx.project}"
+    previous = previous_snapshot(ctx.settings.release_dir, tier_folder, ctx.spec.name, ctx.version)
+    if previous is None:
+        return ctx.spec, {}
+    before = released_levels(previous)
+    pinned: dict[str, int] = {}
+    columns = []
+    for column in ctx.spec.columns:
+        old = before.get(column.name)
+        if column.role == "quasi_identifier" and column.level == "auto" and old:
+            low, high = column.level_range
+            if old["levels"] == len(column.hierarchy or []) and low <= old["level"] <= high:
+                pinned[column.name] = int(old["level"])
+                column = column.model_copy(
+                    update={"level": int(old["level"]), "min_level": None, "max_level": None}
+                )
+        columns.append(column)
+    return ctx.spec.model_copy(update={"columns": columns}), pinned
+
+
 def anonymise(ctx: RunContext) -> dict[str, Any]:
     """Two passes over the extract. The first reads only the quasi-identifiers (and the
     sensitive and public attributes the policy needs) and decides the transformation and
@@ -253,13 +281,22 @@ def anonymise(ctx: RunContext) -> dict[str, Any]:
     started = time.perf_counter()
     source = ctx.extract_path
     key = _key(ctx, ctx.project) if ctx.tier == "project" else None
-    plan = plan_policy(
-        lambda name: read_column(source, name),
-        pq.read_metadata(source).num_rows,
-        ctx.spec,
-        tier=ctx.tier,
-        key=key,
-    )
+    records = pq.read_metadata(source).num_rows
+    pinned_spec, pinned = _levels_of_previous_version(ctx)
+    try:
+        plan = plan_policy(
+            lambda name: read_column(source, name), records, pinned_spec, tier=ctx.tier, key=key
+        )
+    except ValidationFailed:
+        if not pinned:
+            raise
+        # the previous levels no longer meet the policy on this data: search again (the
+        # changelog then names every level that changed)
+        pinned = {}
+        plan = plan_policy(
+            lambda name: read_column(source, name), records, ctx.spec, tier=ctx.tier, key=key
+        )
+    plan.report["levels_kept_from_previous_version"] = pinned
     metadata = {
         "samverkan.dataset": ctx.spec.name,
         "samverkan.tier": ctx.tier,
