@@ -153,7 +153,14 @@ def detect_decimal(text: str, delimiter: str) -> str:
     """
     comma = point = 0
     lines = text.splitlines()[1 : SNIFF_LINES + 1]
-    for row in csv.reader(lines, delimiter=delimiter):
+    rows = csv.reader(lines, delimiter=delimiter)
+    while True:
+        try:
+            row = next(rows)
+        except StopIteration:
+            break
+        except csv.Error:  # a malformed or huge cell: the full read reports it by row
+            break
         for cell in row:
             cell = cell.strip()
             comma += bool(_COMMA_NUMBER.match(cell))
