@@ -153,7 +153,12 @@ def test_every_dag_runs_green_with_dag_test(airflow_home: Path, sources, tmp_pat
     )
     assert out.returncode == 0, out.stderr[-3000:]
     states = json.loads(out.stdout.strip().splitlines()[-1])
-    assert states and set(states.values()) == {"success"}, states
+    failures = [
+        line
+        for line in out.stdout.splitlines() + out.stderr.splitlines()
+        if "FAILED" in line or "error" in line.lower()
+    ]
+    assert states and set(states.values()) == {"success"}, (states, failures[-15:])
     snapshots = list_snapshots(sources.release_dir)
     assert {s.dataset for s in snapshots} == {d.removeprefix("samverkan_") for d in states}
     assert verify_store(sources.release_dir).ok

@@ -67,3 +67,11 @@ def test_names(text: str, expected: list[str]) -> None:
 )
 def test_not_names(text: str) -> None:
     assert spans(text) == []
+
+
+def test_a_lone_lower_case_surname_in_a_path_or_identifier_is_no_name() -> None:
+    from pipelines.pii.detectors import detect
+
+    for text in ("sqlite:////tmp/x/test_runs_green_with0/data.sqlite", "/srv/lindqvist_export/"):
+        assert [f for f in detect(text) if f.kind.value == "namn"] == [], text
+    assert [f.kind.value for f in detect("ringde lindqvist i morse")] == ["namn"]

@@ -237,6 +237,18 @@ def _cue_before(text: str, start: int) -> str | None:
     return word if word in NAME_CUES or word in CONTACT_CUES else None
 
 
+_CODE_BEFORE = frozenset("_/\\.=#0123456789")
+_CODE_AFTER = frozenset("_/\\=#0123456789")
+
+
+def _in_code(text: str, start: int, end: int) -> bool:
+    """A lower-case word inside a path, an identifier or a key (``runs_green_with0``,
+    ``/data/berg/``): not prose, so a lone surname there is no name."""
+    before = text[start - 1] if start > 0 else " "
+    after = text[end] if end < len(text) else " "
+    return before in _CODE_BEFORE or after in _CODE_AFTER
+
+
 def _accept(text: str, chain: list[_Token]) -> bool:
     entries = [t.entry for t in chain]
     strong = any(not e.weak for e in entries)
@@ -245,7 +257,12 @@ def _accept(text: str, chain: list[_Token]) -> bool:
     if not _cap(text, start):
         if len(chain) == 1:  # "lindqvist": a surname that is never an ordinary word
             entry = entries[0]
-            return entry.last and not entry.first and not entry.weak
+            return (
+                entry.last
+                and not entry.first
+                and not entry.weak
+                and not _in_code(text, start, chain[0].end)
+            )
         return pair and not any(e.weak for e in entries)
     if strong or pair or _cue_before(text, start) or _initial_before(text, start):
         return True
