@@ -511,7 +511,8 @@ class RunResult:
     publish: dict[str, Any] | None = None
     error: str | None = None
     rows_in: int | None = None
-    suppressed: int | None = None
+    suppressed: int | None = None  # data subjects suppressed (records, without a subject key)
+    subjects: int | None = None
 
     def summary_line(self) -> str:
         if not self.ok:
@@ -520,7 +521,8 @@ class RunResult:
         state = "published" if self.publish["created"] else "unchanged (already published)"
         return (
             f"{self.dataset}: {state} {self.publish['version']}, {self.rows_in} rows in, "
-            f"{self.publish['rows']} released, {self.suppressed or 0} suppressed, "
+            f"{self.publish['rows']} released, {self.suppressed or 0} of {self.subjects} "
+            "data subjects suppressed, "
             f"{self.seconds:.1f}s -> {self.publish['path']}"
         )
 
@@ -538,7 +540,8 @@ def run_dataset(ctx: RunContext, stages: tuple[str, ...] = STAGES) -> RunResult:
             if stage == "extract":
                 result.rows_in = out["rows"]
             elif stage == "anonymise":
-                result.suppressed = out.get("suppressed_records")
+                result.suppressed = out.get("suppressed_subjects", out.get("suppressed_records"))
+                result.subjects = out.get("subjects", out.get("records"))
             elif stage == "publish":
                 result.publish = out
         result.ok = True
