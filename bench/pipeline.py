@@ -33,17 +33,9 @@ REPO = Path(__file__).resolve().parent.parent
 RESULTS = REPO / "bench" / "results"
 DEFAULT_SIZES = (100_000, 1_000_000)
 LARGE = 10_000_000
-STAGE_NAMES = (
-    "extract",
-    "validate_raw",
-    "anonymise",
-    "validate_release",
-    "pii_gate",
-    "privacy_gate",
-    "publish",
-)
 
 sys.path.insert(0, str(REPO))
+from pipelines.run import STAGES as STAGE_NAMES  # noqa: E402  (one list of stages)
 
 
 # ------------------------------------------------------------------------------ children

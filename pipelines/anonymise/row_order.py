@@ -69,7 +69,6 @@ def shuffled(
     work_dir.mkdir(parents=True)
     writers: dict[int, ipc.RecordBatchFileWriter] = {}
     sinks = {}
-    schema: pa.Schema | None = None
     try:
         for start, table in batches:
             rows = np.arange(start, start + table.num_rows, dtype=np.int64)
@@ -79,13 +78,12 @@ def shuffled(
                 if dropped is not None:
                     dropped.append(int(blank.sum()))
                 table = table.filter(pa.array(~blank))
-            schema = table.schema
             where = rng.integers(0, buckets, size=table.num_rows)
             for bucket in np.unique(where):
                 part = table.filter(pa.array(where == bucket))
                 if bucket not in writers:
                     sinks[bucket] = pa.OSFile(str(work_dir / f"{bucket}.arrow"), "wb")
-                    writers[bucket] = ipc.new_file(sinks[bucket], schema)
+                    writers[bucket] = ipc.new_file(sinks[bucket], table.schema)
                 writers[bucket].write_table(part)
     finally:
         for bucket, writer in writers.items():
@@ -105,7 +103,6 @@ def shuffled(
             path.unlink()
     finally:
         shutil.rmtree(work_dir, ignore_errors=True)
-    del schema
 
 
 def write_source_rows(path: Path, pieces: Iterable[np.ndarray]) -> None:
@@ -125,7 +122,9 @@ def read_source_rows(path: Path) -> np.ndarray:
     return pq.read_table(path, columns=[SOURCE_ROW]).column(SOURCE_ROW).to_numpy()
 
 
-def collect(pieces: Iterator[tuple[pa.Table, np.ndarray]], write: Callable[[pa.Table], None]):
+def collect(
+    pieces: Iterator[tuple[pa.Table, np.ndarray]], write: Callable[[pa.Table], None]
+) -> Iterator[np.ndarray]:
     """Write every piece's table with ``write``; yield its source rows (for
     ``write_source_rows``)."""
     for table, rows in pieces:

@@ -222,14 +222,11 @@ def privacy_gate(
                 if column.role != "sensitive":
                     continue
                 codes, cardinality, _ = _codes(candidate, column.name)
-                combined = key[kept] * (cardinality + 1) + codes[kept]
-                classes, first = np.unique(key[kept], return_inverse=True)
-                values = np.unique(combined)
-                per_class = np.bincount(
-                    np.searchsorted(classes, values // (cardinality + 1)), minlength=len(classes)
-                )
-                l_checked[column.name] = int(per_class.min())
-                del first
+                coded[column.name] = (codes, cardinality)  # attackers (a)/(b) reuse it
+                # distinct (class, value) pairs, counted per class (classes are dense codes)
+                pairs = np.unique(key[kept] * (cardinality + 1) + codes[kept])
+                per_class = np.bincount(pairs // (cardinality + 1))
+                l_checked[column.name] = int(per_class[per_class > 0].min())
                 if l_checked[column.name] < policy.l_diversity:
                     raise _fail(
                         spec,
